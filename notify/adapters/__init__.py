@@ -1,0 +1,1 @@
+"""Thin adapters to the services novajoin-notify talks to (IPA, keystone, nova, glance)."""

@@ -1,0 +1,143 @@
+"""Keystone, nova and glance adapters: one keystoneauth session from
+[service_credentials], cached look-ups, and errors sorted into ours."""
+
+import contextlib
+import logging
+import re
+import threading
+
+import cachetools
+from glanceclient import Client as GlanceClient
+from glanceclient import exc as glance_exc
+from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1 import loading as ks_loading
+from keystoneclient.v3 import client as keystone_client
+from novaclient import client as nova_client
+from novaclient import exceptions as nova_exc
+
+from notify import opts
+from notify.errors import PermanentError, TransientError
+
+LOG = logging.getLogger(__name__)
+
+# OS-EXT-SRV-ATTR:hostname appears in microversion 2.3; 2.53 is Pike's, old
+# enough for every maintained cloud.
+NOVA_MICROVERSION = '2.53'
+
+
+def load_session(conf):
+    """One keystoneauth session for every OpenStack API the daemon calls."""
+    group = opts.SERVICE_CREDENTIALS
+    auth = ks_loading.load_auth_from_conf_options(conf, group)
+    return ks_loading.load_session_from_conf_options(conf, group, auth=auth)
+
+
+@contextlib.contextmanager
+def translated_errors(service):
+    """Map client exceptions to TransientError / PermanentError."""
+    try:
+        yield
+    except (ks_exc.ConnectionError, ks_exc.DiscoveryFailure) as exc:
+        raise TransientError(f'{service} unreachable: {type(exc).__name__}') from None
+    except ks_exc.HttpError as exc:
+        raise _by_status(service, exc.http_status, exc) from None
+    except ks_exc.ClientException as exc:
+        # Authentication plugin errors (missing options, no endpoint in the catalog).
+        raise TransientError(f'{service}: {type(exc).__name__}: {exc}') from None
+    except nova_exc.ClientException as exc:
+        raise _by_status(service, getattr(exc, 'code', None), exc) from None
+    except glance_exc.HTTPException as exc:
+        raise _by_status(service, getattr(exc, 'code', None), exc) from None
+
+
+def _by_status(service, status, exc):
+    text = f'{service} answered {status}: {type(exc).__name__}'
+    if status is None or status >= 500 or status in (401, 403, 408, 409, 429):
+        # 401/403: credentials or roles an operator must fix; keep the work queued.
+        if status in (401, 403):
+            LOG.error('%s refused the [service_credentials] user (%s); notifications '
+                      'wait until that is fixed', service, status)
+        return TransientError(text)
+    return PermanentError(text)
+
+
+class _TTLCache:
+    """A thread-safe TTL cache around cachetools, with ttl 0 meaning no caching."""
+
+    def __init__(self, ttl, size):
+        self._cache = cachetools.TTLCache(size, ttl) if ttl > 0 else None
+        self._lock = threading.Lock()
+
+    def get_or_load(self, key, load):
+        if self._cache is None:
+            return load(key)
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = load(key)
+        with self._lock:
+            self._cache[key] = value
+        return value
+
+
+class Keystone:
+    """Project names, for per-project DNS subdomains."""
+
+    def __init__(self, session, interface, region_name, cache_ttl=300, cache_size=4096):
+        self._client = keystone_client.Client(session=session, interface=interface,
+                                              region_name=region_name)
+        self._cache = _TTLCache(cache_ttl, cache_size)
+
+    def project_name(self, project_id):
+        return self._cache.get_or_load(project_id, self._load)
+
+    def _load(self, project_id):
+        with translated_errors('keystone'):
+            return self._client.projects.get(project_id).name
+
+
+class Glance:
+    """Image properties, for ``ipa_enroll`` set on the image."""
+
+    def __init__(self, session, interface, region_name, cache_ttl=300, cache_size=4096):
+        self._client = GlanceClient('2', session=session, interface=interface,
+                                    region_name=region_name)
+        self._cache = _TTLCache(cache_ttl, cache_size)
+
+    def image_properties(self, image_id):
+        """The image's properties; {} for an image glance no longer has."""
+        if not image_id:
+            return {}
+        return self._cache.get_or_load(image_id, self._load)
+
+    def _load(self, image_id):
+        with translated_errors('glance'):
+            try:
+                image = self._client.images.get(image_id)
+            except glance_exc.HTTPNotFound:
+                LOG.debug('image %s is gone from glance: no image properties', image_id)
+                return {}
+        return {k: v for k, v in dict(image).items() if isinstance(v, str)}
+
+
+class Nova:
+    """Which instances nova still has, for the ownership check."""
+
+    def __init__(self, session, interface, region_name):
+        self._client = nova_client.Client(NOVA_MICROVERSION, session=session,
+                                          endpoint_type=interface, region_name=region_name)
+
+    def servers_named(self, hostname):
+        """Not-deleted servers of all projects whose hostname's first label is that
+        of ``hostname``, as (id, hostname, project_id, status).
+
+        nova's hostname filter is an unanchored regex: anchor it, escape the name.
+        """
+        short = re.escape(hostname.split('.', 1)[0])
+        pattern = f'^{short}(\\..*)?$'
+        with translated_errors('nova'):
+            servers = self._client.servers.list(
+                search_opts={'all_tenants': True, 'hostname': pattern}, limit=-1)
+        return [(s.id, getattr(s, 'OS-EXT-SRV-ATTR:hostname', None) or '',
+                 getattr(s, 'tenant_id', None) or '', getattr(s, 'status', ''))
+                for s in servers]

@@ -1,0 +1,77 @@
+"""The ``novajoin-notify`` command."""
+
+import importlib.metadata
+import logging as std_logging
+import sys
+
+from oslo_messaging import opts as messaging_opts
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from notify import opts
+
+LOG = logging.getLogger(__name__)
+
+cli_opts = [
+    cfg.BoolOpt('dump', default=False,
+                help='Debug mode: print every notification arriving on the configured '
+                     'topics as JSON (secrets redacted) and act on none. Uses a '
+                     'queue of its own, so a running daemon misses nothing.'),
+]
+
+
+def version():
+    try:
+        return importlib.metadata.version('novajoin-notify')
+    except importlib.metadata.PackageNotFoundError:
+        return 'unknown'
+
+
+def parse_config(argv=None):
+    opts.update_library_defaults()
+    conf = cfg.ConfigOpts()
+    opts.register_opts(conf)
+    logging.register_options(conf)
+    for group, group_opts in messaging_opts.list_opts():
+        conf.register_opts(group_opts, group=group)
+    conf.register_cli_opts(cli_opts)
+    conf(sys.argv[1:] if argv is None else argv, project=opts.PROJECT, version=version())
+    return conf
+
+
+def config_problems(conf):
+    """What keeps the daemon from working, as operator-readable sentences."""
+    problems = []
+    if not conf.transport_url:
+        problems.append('[DEFAULT] transport_url is not set')
+    if conf.dump:
+        return problems
+    for group, name in (('ipa', 'server'), ('ipa', 'domain'), ('ipa', 'password'),
+                        ('service_credentials', 'auth_type')):
+        if not getattr(conf[group], name):
+            problems.append(f'[{group}] {name} is not set')
+    return problems
+
+
+def main(argv=None):
+    try:
+        conf = parse_config(argv)
+    except cfg.Error as exc:
+        print(f'novajoin-notify: {exc}', file=sys.stderr)
+        return 2
+    logging.setup(conf, opts.PROJECT)
+    conf.log_opt_values(LOG, std_logging.DEBUG)
+    problems = config_problems(conf)
+    if problems:
+        for problem in problems:
+            LOG.error('configuration: %s', problem)
+        return 2
+    if conf.dump:
+        from notify import dump
+        return dump.dump(conf)
+    from notify import service
+    return service.run(conf)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""How a notification's handling can fail, which decides what happens to the message.
+
+- BadNotification: the message itself is wrong; it is logged once and acknowledged.
+- TransientError: a service we depend on failed in a way that may heal (unreachable,
+  5xx, timeout, credentials an operator must fix); the message is not acknowledged
+  and comes back later.
+- PermanentError: the work can never succeed as asked (IPA rejected the value);
+  logged and acknowledged.
+"""
+
+
+class NotifyError(Exception):
+    """Base class of this package's errors."""
+
+
+class BadNotification(NotifyError):
+    """The notification cannot be understood: missing, null or mistyped fields."""
+
+
+class TransientError(NotifyError):
+    """A dependency failed in a way that can heal; retry the notification later."""
+
+
+class PermanentError(NotifyError):
+    """The work was refused in a way no retry will change."""

@@ -1,0 +1,134 @@
+"""Configuration options of novajoin-notify, and the list oslo-config-generator reads."""
+
+from keystoneauth1 import loading as ks_loading
+from oslo_config import cfg
+
+PROJECT = 'novajoin-notify'
+DEFAULT_CONFIG_FILE = '/etc/novajoin-notify/novajoin-notify.conf'
+
+listener_opts = [
+    cfg.ListOpt('topics', default=['novajoin_notifications'],
+                help='Notification topics to consume. Use a topic dedicated to this '
+                     'service (add it to nova\'s and neutron\'s '
+                     '[oslo_messaging_notifications] topics): consumers sharing a topic '
+                     'split its messages between them, so a topic shared with '
+                     'ceilometer would hand half of the deletes to ceilometer.'),
+    cfg.StrOpt('nova_exchange', default='nova',
+               help='Exchange nova publishes its notifications on (nova\'s '
+                    'control_exchange).'),
+    cfg.StrOpt('neutron_exchange', default='neutron',
+               help='Exchange neutron publishes its notifications on (neutron\'s '
+                    'control_exchange).'),
+    cfg.StrOpt('pool',
+               help='Listener pool name. Unset (the default): consume the topic queue '
+                    'itself, which nova\'s notifier also declares, so notifications wait '
+                    'in RabbitMQ while the daemon is down, and several daemons share the '
+                    'work. Set: consume a queue of this pool name, which receives its '
+                    'own copy of every notification.'),
+    cfg.FloatOpt('requeue_delay', default=5.0, min=0.0,
+                 help='Seconds to wait before handing a notification back to the '
+                      'broker when the work it calls for failed for a transient '
+                      'reason (IPA, nova or glance unreachable), so a long outage does '
+                      'not turn into a hot redelivery loop.'),
+    cfg.FloatOpt('shutdown_timeout', default=30.0, min=0.0,
+                 help='Seconds to let in-flight notifications finish on SIGTERM or '
+                      'SIGINT. What is not acknowledged by then is redelivered by the '
+                      'broker.'),
+]
+
+ipa_opts = [
+    cfg.ListOpt('server', default=[],
+                help='IPA server(s), as host or host:port. The JSON-RPC API is '
+                     'https://SERVER/ipa/session/json. Several servers may be '
+                     'listed; the first that answers is used.'),
+    cfg.StrOpt('ca_cert', default='/etc/ipa/ca.crt',
+               help='CA certificate bundle the IPA server certificate is verified '
+                    'against. Verification cannot be turned off.'),
+    cfg.StrOpt('username', default='novajoin-notify',
+               help='IPA user the daemon logs in as. See README for the privileges '
+                    'it needs (host removal, DNS record management).'),
+    cfg.StrOpt('password', secret=True,
+               help='Password of the IPA user.'),
+    cfg.StrOpt('domain',
+               help='DNS domain of instance FQDNs: an instance with hostname "web1" '
+                    'is the IPA host "web1.<domain>".'),
+    cfg.BoolOpt('project_subdomain', default=False,
+                help='Put instances in a subdomain per project: the FQDN becomes '
+                     '<hostname>.<project name>.<domain>, with the project name looked '
+                     'up in keystone and normalised to a DNS label.'),
+    cfg.FloatOpt('timeout', default=30.0, min=1.0,
+                 help='Seconds to wait for one IPA request before treating IPA as '
+                      'unreachable.'),
+    cfg.IntOpt('max_connections', default=8, min=1,
+               help='Most IPA sessions open at once. Each is logged in once and '
+                    'reused for many notifications.'),
+]
+
+cache_opts = [
+    cfg.IntOpt('ttl', default=300, min=0,
+               help='Seconds a looked-up fact (glance image properties, keystone '
+                    'project name) is reused before it is asked again. 0 disables '
+                    'caching.'),
+    cfg.IntOpt('size', default=4096, min=1,
+               help='Most entries kept in each cache.'),
+]
+
+service_credentials_opts = [
+    cfg.StrOpt('region_name',
+               help='Region of the nova, glance and neutron endpoints in the '
+                    'keystone catalog.'),
+    cfg.StrOpt('interface', default='public',
+               choices=['public', 'internal', 'admin'],
+               help='Endpoint interface used from the keystone catalog.'),
+]
+
+GROUPS = {
+    'listener': listener_opts,
+    'ipa': ipa_opts,
+    'cache': cache_opts,
+}
+
+SERVICE_CREDENTIALS = 'service_credentials'
+
+
+def _keystoneauth_opts():
+    """The [service_credentials] options keystoneauth1 reads (password plugin)."""
+    return (ks_loading.get_auth_common_conf_options()
+            + ks_loading.get_auth_plugin_conf_options('password')
+            + ks_loading.get_session_conf_options())
+
+
+def register_opts(conf):
+    for group, opts in GROUPS.items():
+        conf.register_opts(opts, group=group)
+    conf.register_opts(service_credentials_opts, group=SERVICE_CREDENTIALS)
+    ks_loading.register_auth_conf_options(conf, SERVICE_CREDENTIALS)
+    ks_loading.register_session_conf_options(conf, SERVICE_CREDENTIALS)
+
+
+def list_opts():
+    """Entry point for oslo-config-generator (namespace novajoin-notify)."""
+    return [(group, opts) for group, opts in GROUPS.items()] + [
+        (SERVICE_CREDENTIALS, service_credentials_opts + _keystoneauth_opts()),
+    ]
+
+
+# RabbitMQ prefetch: oslo.messaging's default (0) is unlimited, which pulls the
+# whole backlog into the daemon and makes a clean stop finish all of it.
+DEFAULT_PREFETCH = 64
+EXTRA_LOG_LEVELS = ['python_freeipa=WARN', 'novaclient=WARN', 'glanceclient=WARN',
+                    'keystoneclient=WARN']
+
+
+def update_library_defaults():
+    """oslo.config.opts.defaults hook: library defaults this daemon changes.
+
+    Called before options are registered at run time and by
+    oslo-config-generator, so the sample shows the defaults in force.
+    """
+    from oslo_log import log
+    from oslo_messaging._drivers import impl_rabbit
+    cfg.set_defaults(impl_rabbit.rabbit_opts, rabbit_qos_prefetch_count=DEFAULT_PREFETCH)
+    levels = log.get_default_log_levels()
+    log.set_defaults(default_log_levels=levels + [
+        level for level in EXTRA_LOG_LEVELS if level not in levels])

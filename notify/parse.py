@@ -1,0 +1,149 @@
+"""Pure parsing: (event_type, payload) -> typed event.
+
+Nothing here does I/O. A notification this module does not know returns None; one
+it knows but cannot understand raises BadNotification saying what is wrong.
+"""
+
+from notify import events
+from notify.errors import BadNotification
+
+LEGACY_DELETE = 'compute.instance.delete.end'
+VERSIONED_DELETE = 'instance.delete.end'
+
+# Versioned payload classes we understand, with the major version we understand.
+VERSIONED_PAYLOADS = {'InstanceActionPayload': 1}
+
+
+def _field(payload, name, types, required=True, where='payload'):
+    value = payload.get(name)
+    if value is None:
+        if required:
+            raise BadNotification(f'{where} has no {name}')
+        return None
+    if not isinstance(value, types):
+        raise BadNotification(f'{where} field {name} is {type(value).__name__}, '
+                              f'not {_names(types)}')
+    return value
+
+
+def _names(types):
+    if isinstance(types, tuple):
+        return ' or '.join(t.__name__ for t in types)
+    return types.__name__
+
+
+def _text(payload, name, where='payload', required=True):
+    value = _field(payload, name, str, required=required, where=where)
+    if required and not value.strip():
+        raise BadNotification(f'{where} field {name} is empty')
+    return value
+
+
+def _string_map(value, name):
+    """Metadata as a {str: str} dict; very old nova sent a list of {key, value}."""
+    if value is None:
+        return {}
+    if isinstance(value, list):
+        try:
+            value = {item['key']: item['value'] for item in value}
+        except (TypeError, KeyError):
+            raise BadNotification(f'payload field {name} is a list that is not '
+                                  f'made of {{key, value}} items') from None
+    if not isinstance(value, dict):
+        raise BadNotification(f'payload field {name} is {type(value).__name__}, '
+                              f'not an object')
+    return {str(k): v for k, v in value.items()}
+
+
+def _legacy_addresses(payload):
+    fixed = payload.get('fixed_ips') or []
+    if not isinstance(fixed, list):
+        return ()
+    return tuple(ip['address'] for ip in fixed
+                 if isinstance(ip, dict) and isinstance(ip.get('address'), str))
+
+
+def parse_legacy_delete(payload):
+    """nova's unversioned ``compute.instance.delete.end``."""
+    if not isinstance(payload, dict):
+        raise BadNotification(f'payload is {type(payload).__name__}, not an object')
+    return events.InstanceDeleted(
+        instance_id=_text(payload, 'instance_id'),
+        hostname=_text(payload, 'hostname'),
+        project_id=_text(payload, 'tenant_id'),
+        metadata=_string_map(payload.get('metadata'), 'metadata'),
+        image_id=_image_id_from_url(payload.get('image_ref_url')),
+        image_properties=_string_map(payload.get('image_meta'), 'image_meta'),
+        ip_addresses=_legacy_addresses(payload),
+        launched_at=payload.get('launched_at') or None,
+        deleted_at=payload.get('deleted_at') or None,
+        source='legacy',
+    )
+
+
+def _image_id_from_url(url):
+    if not isinstance(url, str) or not url:
+        return None
+    return url.rstrip('/').rsplit('/', 1)[-1] or None
+
+
+def versioned_data(payload):
+    """Check a versioned payload's envelope and return its ``nova_object.data``."""
+    if not isinstance(payload, dict):
+        raise BadNotification(f'payload is {type(payload).__name__}, not an object')
+    name = payload.get('nova_object.name')
+    version = payload.get('nova_object.version')
+    if name not in VERSIONED_PAYLOADS:
+        raise BadNotification(f'payload object is {name!r}, not one of '
+                              f'{sorted(VERSIONED_PAYLOADS)}')
+    if not isinstance(version, str):
+        raise BadNotification(f'{name} has no nova_object.version')
+    major = version.split('.', 1)[0]
+    if major != str(VERSIONED_PAYLOADS[name]):
+        raise BadNotification(f'{name} version {version} has an unknown major version '
+                              f'(understood: {VERSIONED_PAYLOADS[name]}.x)')
+    data = payload.get('nova_object.data')
+    if not isinstance(data, dict):
+        raise BadNotification(f'{name} has no nova_object.data object')
+    return data
+
+
+def _versioned_addresses(data):
+    result = []
+    for ip in data.get('ip_addresses') or []:
+        inner = ip.get('nova_object.data') if isinstance(ip, dict) else None
+        if isinstance(inner, dict) and isinstance(inner.get('address'), str):
+            result.append(inner['address'])
+    return tuple(result)
+
+
+def parse_versioned_delete(payload):
+    """nova's versioned ``instance.delete.end`` (InstanceActionPayload 1.x)."""
+    data = versioned_data(payload)
+    where = 'nova_object.data'
+    return events.InstanceDeleted(
+        instance_id=_text(data, 'uuid', where),
+        hostname=_text(data, 'host_name', where),
+        project_id=_text(data, 'tenant_id', where),
+        metadata=_string_map(data.get('metadata'), 'metadata'),
+        image_id=_text(data, 'image_uuid', where, required=False) or None,
+        image_properties=None,
+        ip_addresses=_versioned_addresses(data),
+        launched_at=data.get('launched_at') or None,
+        deleted_at=data.get('deleted_at') or None,
+        source='versioned',
+    )
+
+
+PARSERS = {
+    LEGACY_DELETE: parse_legacy_delete,
+    VERSIONED_DELETE: parse_versioned_delete,
+}
+
+
+def parse(event_type, payload):
+    """Turn one notification into a typed event, or None when we do not act on it."""
+    parser = PARSERS.get(event_type)
+    if parser is None:
+        return None
+    return parser(payload)

@@ -1,0 +1,86 @@
+"""Assemble the daemon from its configuration and run it until a signal stops it."""
+
+import logging
+import signal
+import threading
+
+import oslo_messaging
+from oslo_messaging.notify import listener as notify_listener
+
+from notify.adapters.ipa import IPAClient
+from notify.adapters import openstack
+from notify.endpoint import NotificationEndpoint, SafeNotificationDispatcher
+from notify.handlers.instance import InstanceDeleteHandler, InstanceNaming
+
+LOG = logging.getLogger(__name__)
+
+
+def build_handlers(conf):
+    sc, cache = conf.service_credentials, conf.cache
+    session = openstack.load_session(conf)
+    keystone = None
+    if conf.ipa.project_subdomain:
+        keystone = openstack.Keystone(session, sc.interface, sc.region_name,
+                                      cache.ttl, cache.size)
+    ipa = IPAClient(conf.ipa.server, conf.ipa.ca_cert, conf.ipa.username,
+                    conf.ipa.password, timeout=conf.ipa.timeout,
+                    max_connections=conf.ipa.max_connections)
+    return [
+        InstanceDeleteHandler(
+            ipa,
+            openstack.Nova(session, sc.interface, sc.region_name),
+            openstack.Glance(session, sc.interface, sc.region_name, cache.ttl, cache.size),
+            InstanceNaming(conf.ipa.domain, keystone)),
+    ]
+
+
+def targets(conf):
+    """Every configured topic, on both nova's and neutron's exchange."""
+    listener = conf.listener
+    exchanges = dict.fromkeys([listener.nova_exchange, listener.neutron_exchange])
+    return [oslo_messaging.Target(topic=topic, exchange=exchange)
+            for topic in listener.topics for exchange in exchanges]
+
+
+def build_server(conf, transport, endpoints):
+    dispatcher = SafeNotificationDispatcher(endpoints, serializer=None)
+    return notify_listener.NotificationServer(
+        transport, targets(conf), dispatcher, executor='threading',
+        allow_requeue=True, pool=conf.listener.pool)
+
+
+def run(conf, handlers=None):
+    """Consume notifications until SIGTERM or SIGINT; returns the exit status."""
+    handlers = build_handlers(conf) if handlers is None else handlers
+    endpoint = NotificationEndpoint(handlers, requeue_delay=conf.listener.requeue_delay)
+    transport = oslo_messaging.get_notification_transport(conf)
+    server = build_server(conf, transport, [endpoint])
+
+    stopping = threading.Event()
+
+    def on_signal(signum, frame):
+        LOG.info('received %s, stopping', signal.Signals(signum).name)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    server.start()
+    LOG.info('listening on topics %s (exchanges %s)%s',
+             ', '.join(conf.listener.topics),
+             ', '.join(sorted({t.exchange for t in targets(conf)})),
+             f', pool {conf.listener.pool}' if conf.listener.pool else '')
+    while not stopping.wait(1.0):
+        pass
+
+    server.stop()
+    finished = threading.Thread(target=server.wait, name='listener-wait', daemon=True)
+    finished.start()
+    finished.join(conf.listener.shutdown_timeout)
+    if finished.is_alive():
+        LOG.warning('in-flight notifications did not finish within %.0fs; the broker '
+                    'redelivers what was not acknowledged', conf.listener.shutdown_timeout)
+    else:
+        transport.cleanup()
+    LOG.info('stopped')
+    return 0

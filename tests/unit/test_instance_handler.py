@@ -1,0 +1,115 @@
+"""The delete handler's orchestration, with in-memory adapters (no network)."""
+
+import pytest
+
+from notify.errors import BadNotification
+from notify.handlers.instance import InstanceDeleteHandler, InstanceNaming
+from notify import parse
+from tests import payloads
+
+
+class FakeIPA:
+    def __init__(self, hosts):
+        self.hosts = set(hosts)
+        self.calls = []
+
+    def remove_host(self, fqdn):
+        self.calls.append(fqdn)
+        if fqdn in self.hosts:
+            self.hosts.discard(fqdn)
+            return True
+        return False
+
+
+class FakeNova:
+    def __init__(self, servers=()):
+        self.servers = list(servers)
+        self.asked = []
+
+    def servers_named(self, hostname):
+        self.asked.append(hostname)
+        return [s for s in self.servers if s[1].split('.')[0] == hostname.split('.')[0]]
+
+
+class FakeGlance:
+    def __init__(self, images):
+        self.images = images
+        self.asked = []
+
+    def image_properties(self, image_id):
+        self.asked.append(image_id)
+        return self.images.get(image_id, {})
+
+
+class FakeKeystone:
+    def __init__(self, names):
+        self.names = names
+
+    def project_name(self, project_id):
+        return self.names[project_id]
+
+
+def handler(hosts=(), servers=(), images=None, keystone=None):
+    ipa, nova, glance = FakeIPA(hosts), FakeNova(servers), FakeGlance(images or {})
+    h = InstanceDeleteHandler(ipa, nova, glance, InstanceNaming('example.test', keystone))
+    return h, ipa, nova, glance
+
+
+def event(*args, **kwargs):
+    return parse.parse(*payloads.versioned_delete(*args, **kwargs))
+
+
+def test_enrolled_by_metadata_removes_host_without_asking_glance():
+    h, ipa, nova, glance = handler(hosts={'web1.example.test'})
+    h.handle(event('i-1', 'web1', 'p', metadata={'ipa_enroll': 'true'}, image_id='img'))
+    assert ipa.hosts == set() and glance.asked == [] and nova.asked == ['web1']
+
+
+def test_enrolled_by_image_properties():
+    h, ipa, _, glance = handler(hosts={'web1.example.test'},
+                                images={'img': {'ipa_enroll': 'True'}})
+    h.handle(event('i-1', 'web1', 'p', image_id='img'))
+    assert ipa.hosts == set() and glance.asked == ['img']
+
+
+def test_not_enrolled_never_touches_ipa_or_nova():
+    h, ipa, nova, _ = handler(hosts={'web1.example.test'}, images={'img': {}})
+    h.handle(event('i-1', 'web1', 'p', image_id='img'))
+    assert ipa.calls == [] and nova.asked == []
+
+
+def test_legacy_image_meta_is_used_without_glance():
+    h, ipa, _, glance = handler(hosts={'db1.example.test'})
+    h.handle(parse.parse(*payloads.legacy_delete('i-2', 'db1', 'p',
+                                                 image_meta={'ipa_enroll': '1'})))
+    assert ipa.hosts == set() and glance.asked == []
+
+
+def test_host_carried_by_a_live_instance_is_kept():
+    h, ipa, _, _ = handler(hosts={'web1.example.test'},
+                           servers=[('i-2', 'web1', 'p2', 'ACTIVE')])
+    h.handle(event('i-1', 'web1', 'p', metadata={'ipa_enroll': 'true'}))
+    assert ipa.calls == [] and ipa.hosts == {'web1.example.test'}
+
+
+def test_similar_names_do_not_protect_a_host():
+    h, ipa, _, _ = handler(hosts={'web1.example.test'},
+                           servers=[('i-3', 'web1.other.example.test', 'p', 'ACTIVE'),
+                                    ('i-4', 'web1_bad', 'p', 'ACTIVE')])
+    h.handle(event('i-1', 'web1', 'p', metadata={'ipa_enroll': 'true'}))
+    assert ipa.hosts == set()
+
+
+def test_project_subdomain_names_and_ownership():
+    keystone = FakeKeystone({'p1': 'Team A', 'p2': 'Team B'})
+    h, ipa, _, _ = handler(hosts={'web1.team-a.example.test', 'web1.team-b.example.test'},
+                           servers=[('i-2', 'web1', 'p2', 'ACTIVE')], keystone=keystone)
+    h.handle(event('i-1', 'web1', 'p1', metadata={'ipa_enroll': 'true'}))
+    assert ipa.hosts == {'web1.team-b.example.test'}
+
+
+def test_hostile_hostname_never_reaches_ipa():
+    h, ipa, nova, _ = handler()
+    with pytest.raises(BadNotification):
+        h.handle(event('i-1', 'a.b.other-domain', 'p', metadata={'ipa_enroll': 'true'}))
+    assert ipa.calls == [] and nova.asked == []

@@ -1,0 +1,143 @@
+"""The parser over every real sample, plus hand-made legacy payloads and bad input."""
+
+import pytest
+
+from notify import endpoint, events, parse
+from notify.errors import BadNotification
+from tests import payloads, samples
+
+NOVA = samples.nova_versioned()
+DELETE_SAMPLES = ['instance-delete-end.json', 'instance-delete-end_compute_down.json',
+                  'instance-delete-end_not_scheduled.json']
+
+
+def test_all_samples_are_loaded():
+    assert len(NOVA) >= 130
+    assert set(DELETE_SAMPLES) <= set(NOVA)
+
+
+@pytest.mark.parametrize('name', sorted(NOVA))
+def test_every_nova_sample(name):
+    sample = NOVA[name]
+    event = parse.parse(sample['event_type'], sample['payload'])
+    if name in DELETE_SAMPLES:
+        assert isinstance(event, events.InstanceDeleted)
+        assert event.instance_id == '178b0921-8f85-4257-88b6-2e743b5a975c'
+        assert event.hostname == 'some-server'
+        assert event.project_id == '6f70656e737461636b20342065766572'
+        assert event.image_id == '155d900f-4e14-4e4c-a73d-069cbf4541e6'
+        assert event.image_properties is None  # must be looked up in glance
+        assert event.source == 'versioned'
+    else:
+        assert event is None
+
+
+@pytest.mark.parametrize('name', sorted(NOVA))
+def test_filter_rule_passes_only_what_we_act_on(name):
+    sample = NOVA[name]
+    rule = endpoint.event_type_filter(parse.PARSERS)
+    passed = rule.match({}, sample['publisher_id'], sample['event_type'], {},
+                        sample['payload'])
+    assert passed == (name in DELETE_SAMPLES)
+
+
+@pytest.mark.parametrize('name', sorted(samples.neutron()))
+def test_neutron_samples_are_not_instance_events(name):
+    sample = samples.neutron()[name]
+    assert not isinstance(parse.parse(sample['event_type'], sample['payload']),
+                          events.InstanceDeleted)
+
+
+def test_versioned_addresses_and_metadata():
+    event_type, payload = payloads.versioned_delete(
+        'i-1', 'web1', 'p-1', metadata={'ipa_enroll': 'True'}, image_id='img-1',
+        addresses=['192.0.2.5', '2001:db8::5'])
+    event = parse.parse(event_type, payload)
+    assert event.metadata == {'ipa_enroll': 'True'}
+    assert event.ip_addresses == ('192.0.2.5', '2001:db8::5')
+    assert event.image_id == 'img-1'
+
+
+def test_versioned_boot_from_volume_has_no_image():
+    event = parse.parse(*payloads.versioned_delete('i-1', 'web1', 'p-1', image_id=''))
+    assert event.image_id is None
+
+
+def test_legacy_delete():
+    event = parse.parse(*payloads.legacy_delete(
+        'i-2', 'db1', 'p-2', metadata={'role': 'db'}, image_meta={'ipa_enroll': 'yes'},
+        image_id='img-2', addresses=['10.0.0.7']))
+    assert event == events.InstanceDeleted(
+        instance_id='i-2', hostname='db1', project_id='p-2', metadata={'role': 'db'},
+        image_id='img-2', image_properties={'ipa_enroll': 'yes'},
+        ip_addresses=('10.0.0.7',), launched_at='2026-11-20T09:13:02.000000',
+        deleted_at='2026-11-22T10:01:17.000000', source='legacy')
+
+
+def test_legacy_metadata_as_key_value_list():
+    event_type, payload = payloads.legacy_delete('i-3', 'h3', 'p')
+    payload['metadata'] = [{'key': 'ipa_enroll', 'value': 'true'}]
+    assert parse.parse(event_type, payload).metadata == {'ipa_enroll': 'true'}
+
+
+def test_legacy_without_image_meta_has_empty_properties():
+    event_type, payload = payloads.legacy_delete('i-3', 'h3', 'p')
+    del payload['image_meta']
+    assert parse.parse(event_type, payload).image_properties == {}
+
+
+def _legacy(**changes):
+    event_type, payload = payloads.legacy_delete('i-4', 'h4', 'p-4')
+    payload.update(changes)
+    return event_type, {k: v for k, v in payload.items() if v != 'DROP'}
+
+
+@pytest.mark.parametrize('changes, words', [
+    (dict(hostname='DROP'), 'has no hostname'),
+    (dict(hostname=None), 'has no hostname'),
+    (dict(hostname=''), 'hostname is empty'),
+    (dict(hostname=42), 'hostname is int, not str'),
+    (dict(instance_id=['x']), 'instance_id is list'),
+    (dict(tenant_id='DROP'), 'has no tenant_id'),
+    (dict(metadata='ipa_enroll=true'), 'metadata is str, not an object'),
+    (dict(metadata=[1, 2]), 'metadata is a list'),
+    (dict(image_meta=7), 'image_meta is int'),
+])
+def test_legacy_bad_input(changes, words):
+    with pytest.raises(BadNotification, match=words):
+        parse.parse(*_legacy(**changes))
+
+
+@pytest.mark.parametrize('payload', [None, 'a string', 17, [1, 2]])
+def test_payload_not_an_object(payload):
+    for event_type in parse.PARSERS:
+        with pytest.raises(BadNotification, match='payload is'):
+            parse.parse(event_type, payload)
+
+
+def test_versioned_unknown_major_version():
+    event_type, payload = payloads.versioned_delete('i-5', 'h5', 'p')
+    payload['nova_object.version'] = '2.0'
+    with pytest.raises(BadNotification, match='unknown major version'):
+        parse.parse(event_type, payload)
+
+
+def test_versioned_newer_minor_version_is_understood():
+    event_type, payload = payloads.versioned_delete('i-5', 'h5', 'p')
+    payload['nova_object.version'] = '1.99'
+    assert parse.parse(event_type, payload).instance_id == 'i-5'
+
+
+@pytest.mark.parametrize('mutate, words', [
+    (lambda p: p.pop('nova_object.data'), 'no nova_object.data'),
+    (lambda p: p.update({'nova_object.name': 'FlavorPayload'}), "'FlavorPayload'"),
+    (lambda p: p.pop('nova_object.version'), 'no nova_object.version'),
+    (lambda p: p['nova_object.data'].update(host_name=None), 'has no host_name'),
+    (lambda p: p['nova_object.data'].update(uuid=5), 'uuid is int'),
+    (lambda p: p['nova_object.data'].update(metadata='x'), 'metadata is str'),
+])
+def test_versioned_bad_input(mutate, words):
+    event_type, payload = payloads.versioned_delete('i-6', 'h6', 'p')
+    mutate(payload)
+    with pytest.raises(BadNotification, match=words):
+        parse.parse(event_type, payload)
