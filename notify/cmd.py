@@ -3,6 +3,11 @@
 import importlib.metadata
 import logging as std_logging
 import sys
+import warnings
+
+# oslo.service (imported by oslo.messaging) warns about eventlet at import time;
+# this daemon uses the threading executor and never eventlet.
+warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
 
 from oslo_messaging import opts as messaging_opts
 from oslo_config import cfg
@@ -32,6 +37,8 @@ def parse_config(argv=None):
     conf = cfg.ConfigOpts()
     opts.register_opts(conf)
     logging.register_options(conf)
+    # Logs to stderr (the journal under systemd); stdout is kept for --dump output.
+    conf.set_default('use_stderr', True)
     for group, group_opts in messaging_opts.list_opts():
         conf.register_opts(group_opts, group=group)
     conf.register_cli_opts(cli_opts)

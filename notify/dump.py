@@ -77,7 +77,9 @@ def render(body, exchange, routing_key):
 
 
 def _broker_urls(conf):
-    url = oslo_messaging.TransportURL.parse(conf, conf.transport_url)
+    # The notification transport, as oslo.messaging picks it.
+    url = oslo_messaging.TransportURL.parse(
+        conf, conf.oslo_messaging_notifications.transport_url or conf.transport_url)
     if url.transport not in (None, 'rabbit', 'amqp', 'kombu'):
         raise SystemExit(f'--dump supports RabbitMQ transports only, not {url.transport}')
     vhost = url.virtual_host or ''

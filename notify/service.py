@@ -15,6 +15,26 @@ from notify.handlers.instance import InstanceDeleteHandler, InstanceNaming
 LOG = logging.getLogger(__name__)
 
 
+class OneLineDrops(logging.Filter):
+    """oslo.messaging logs a body it cannot decode (not JSON, no envelope) with a
+    traceback, then drops it; say it in one line instead."""
+
+    def filter(self, record):
+        if record.exc_info and 'skipping it' in str(record.msg):
+            exc = record.exc_info[1]
+            record.msg = ('dropping a message that is not a readable notification '
+                          '(%s: %s)')
+            record.args = (type(exc).__name__, str(exc).splitlines()[0][:200] if str(exc)
+                           else '')
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def install_log_filters():
+    logging.getLogger('oslo_messaging._drivers.impl_rabbit').addFilter(OneLineDrops())
+
+
 def build_handlers(conf):
     sc, cache = conf.service_credentials, conf.cache
     session = openstack.load_session(conf)
@@ -51,6 +71,7 @@ def build_server(conf, transport, endpoints):
 
 def run(conf, handlers=None):
     """Consume notifications until SIGTERM or SIGINT; returns the exit status."""
+    install_log_filters()
     handlers = build_handlers(conf) if handlers is None else handlers
     endpoint = NotificationEndpoint(handlers, requeue_delay=conf.listener.requeue_delay)
     transport = oslo_messaging.get_notification_transport(conf)

@@ -119,13 +119,16 @@ class IPAClient:
                 client = self._idle.get_nowait()
             except queue.Empty:
                 client = self._new_client()
-            healthy = False
             try:
                 yield client
-                healthy = True
-            finally:
-                if healthy:
-                    self._idle.put(client)
+            except TransientError:
+                # Unreachable server or a session that could not be renewed:
+                # drop the client; the next one logs in (maybe on another server).
+                raise
+            except BaseException:
+                self._idle.put(client)  # IPA answered: the session is fine
+                raise
+            self._idle.put(client)
 
     def call(self, method, *args, **options):
         """Run one IPA command; returns its result, raises ours or python-freeipa's

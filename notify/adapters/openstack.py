@@ -61,23 +61,15 @@ def _by_status(service, status, exc):
     return PermanentError(text)
 
 
-class _TTLCache:
-    """A thread-safe TTL cache around cachetools, with ttl 0 meaning no caching."""
-
-    def __init__(self, ttl, size):
-        self._cache = cachetools.TTLCache(size, ttl) if ttl > 0 else None
-        self._lock = threading.Lock()
-
-    def get_or_load(self, key, load):
-        if self._cache is None:
-            return load(key)
-        with self._lock:
-            if key in self._cache:
-                return self._cache[key]
-        value = load(key)
-        with self._lock:
-            self._cache[key] = value
-        return value
+def ttl_cached(load, ttl, size):
+    """``load`` memoised for ``ttl`` seconds (0: not at all). Concurrent misses on
+    one key wait for a single load instead of all asking at once; failures are
+    not cached."""
+    if ttl <= 0:
+        return load
+    condition = threading.Condition()
+    return cachetools.cached(cachetools.TTLCache(size, ttl), lock=condition,
+                             condition=condition)(load)
 
 
 class Keystone:
@@ -86,10 +78,7 @@ class Keystone:
     def __init__(self, session, interface, region_name, cache_ttl=300, cache_size=4096):
         self._client = keystone_client.Client(session=session, interface=interface,
                                               region_name=region_name)
-        self._cache = _TTLCache(cache_ttl, cache_size)
-
-    def project_name(self, project_id):
-        return self._cache.get_or_load(project_id, self._load)
+        self.project_name = ttl_cached(self._load, cache_ttl, cache_size)
 
     def _load(self, project_id):
         with translated_errors('keystone'):
@@ -102,13 +91,13 @@ class Glance:
     def __init__(self, session, interface, region_name, cache_ttl=300, cache_size=4096):
         self._client = GlanceClient('2', session=session, interface=interface,
                                     region_name=region_name)
-        self._cache = _TTLCache(cache_ttl, cache_size)
+        self._cached_load = ttl_cached(self._load, cache_ttl, cache_size)
 
     def image_properties(self, image_id):
         """The image's properties; {} for an image glance no longer has."""
         if not image_id:
             return {}
-        return self._cache.get_or_load(image_id, self._load)
+        return self._cached_load(image_id)
 
     def _load(self, image_id):
         with translated_errors('glance'):

@@ -1,0 +1,110 @@
+"""Quick-start demo: the daemon's main job, locally, end to end.
+
+Starts a private RabbitMQ, the IPA and OpenStack emulators and the real daemon;
+publishes (as nova does, with oslo.messaging's Notifier) the deletes of:
+- web1: enrolled by instance metadata (legacy notification format),
+- db1:  enrolled by its glance image's ipa_enroll property (versioned format),
+- web2: never enrolled,
+- app1: deleted while another, live instance still carries the name;
+then shows which IPA hosts and DNS records remain.
+"""
+
+import argparse
+import re
+import sys
+import tempfile
+import time
+import uuid
+
+from tests import harness, payloads
+from tests.emulators.ipa import IPAEmulator
+from tests.emulators.openstack import OpenStackEmulator
+from tests.fixtures.rabbitmq import RabbitNode
+
+PROJECT = 'a5c0ffee5a1e4d6e9b7c2f00d1e2f3a4'
+IMAGE = '6b2ab0c4-1f6a-4e57-9c9b-0dd1a1e0c0de'
+ZONE, REVERSE = 'example.test.', '2.0.192.in-addr.arpa.'
+
+
+def show(title, ipa):
+    print(f'\n{title}')
+    print(f'  {"IPA host":<24} DNS records')
+    for fqdn in ipa.hosts():
+        name = fqdn[:-len('.example.test')] if fqdn.endswith('.example.test') else fqdn
+        records = ipa.records(ZONE, name) if fqdn.endswith('.example.test') else {}
+        text = ', '.join(f'{t} {", ".join(v)}' for t, v in sorted(records.items())) or '-'
+        print(f'  {fqdn:<24} {text}')
+    ptrs = ipa.records(REVERSE)
+    print('  reverse zone %s: %s' % (REVERSE, ', '.join(
+        f'{n} PTR {v["PTR"][0]}' for n, v in sorted(ptrs.items()) if 'PTR' in v) or '-'))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--keep', action='store_true', help='keep the work directory')
+    args = parser.parse_args(argv)
+    work = tempfile.mkdtemp(prefix='novajoin-demo-')
+    started = time.monotonic()
+    print(f'novajoin-notify demo (work directory {work})')
+
+    with RabbitNode(base_dir=work + '/rabbit') as rabbit, \
+            IPAEmulator(domain=harness.IPA_DOMAIN) as ipa, OpenStackEmulator() as cloud:
+        print(f'- private RabbitMQ on {rabbit.transport_url.split("@")[1]}, IPA emulator on '
+              f'https://{ipa.server}, keystone/nova/glance emulator on {cloud.auth_url}')
+        ipa.add_zone(ZONE)
+        ipa.add_zone(REVERSE)
+        for name, address in (('web1', '192.0.2.11'), ('db1', '192.0.2.12'),
+                              ('web2', '192.0.2.13'), ('app1', '192.0.2.14')):
+            ipa.add_host(f'{name}.example.test')
+            ipa.add_record(ZONE, name, 'A', address)
+            ipa.add_record(REVERSE, address.rsplit('.', 1)[1], 'PTR', f'{name}.example.test.')
+        cloud.add_project(PROJECT, 'demo')
+        cloud.add_image(IMAGE, name='rhel-ipa', ipa_enroll='True')
+        live_app1 = cloud.add_server(str(uuid.uuid4()), 'app1', PROJECT,
+                                     metadata={'ipa_enroll': 'true'})['id']
+        show('IPA before:', ipa)
+
+        topic = 'novajoin_notifications'
+        config = harness.write_config(work + '/novajoin-notify.conf', rabbit.transport_url,
+                                      ipa, cloud, topic, extra='[DEFAULT]\ndebug = False\n')
+        daemon = harness.Daemon(config, work + '/novajoin-notify.log').start()
+        print(f'- daemon running: novajoin-notify --config-file {config}')
+        nova = harness.Publisher(rabbit.transport_url, 'nova', topic)
+        try:
+            nova.send(*payloads.legacy_delete(str(uuid.uuid4()), 'web1', PROJECT,
+                                              metadata={'ipa_enroll': 'true'},
+                                              addresses=['192.0.2.11']))
+            nova.send(*payloads.versioned_delete(str(uuid.uuid4()), 'db1', PROJECT,
+                                                 image_id=IMAGE, addresses=['192.0.2.12']))
+            nova.send(*payloads.versioned_delete(str(uuid.uuid4()), 'web2', PROJECT))
+            nova.send(*payloads.versioned_delete(str(uuid.uuid4()), 'app1', PROJECT,
+                                                 metadata={'ipa_enroll': 'true'}))
+            print('- published 4 instance deletes (web1 legacy, db1/web2/app1 versioned)')
+            rabbit.wait_queue(f'{topic}.info',
+                              lambda q: q is not None and q['messages'] == 0, timeout=60)
+            harness.wait_for(lambda: not ipa.has_host('db1.example.test'), timeout=30,
+                             what='db1 removed')
+        finally:
+            nova.close()
+            status = daemon.stop()
+        print('\nwhat the daemon logged:')
+        for line in daemon.log().splitlines():
+            if re.search(r' (INFO|WARNING|ERROR) notify\.handlers', line):
+                print('  ' + line.split(' ', 3)[-1])
+        show('IPA after:', ipa)
+        print(f'\n- live instance {live_app1} still carries app1, so its host stayed')
+        print(f'- daemon stopped with status {status}; '
+              f'{ipa.stats["logins"]} IPA login(s), {ipa.stats["http_requests"]} IPA requests')
+        ok = (not ipa.has_host('web1.example.test') and not ipa.has_host('db1.example.test')
+              and ipa.has_host('web2.example.test') and ipa.has_host('app1.example.test')
+              and status == 0)
+    print(f'\ndemo {"PASSED" if ok else "FAILED"} in {time.monotonic() - started:.1f}s')
+    if not args.keep:
+        import shutil
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""Real components for the functional tests: a private RabbitMQ node, the IPA and
+OpenStack emulators (HTTPS, test CA), and the daemon as a real process.
+
+If RabbitMQ cannot start, every test here fails (RabbitStartError): never skipped.
+"""
+
+import os
+
+import pytest
+
+from tests import harness
+from tests.emulators.ipa import IPAEmulator
+from tests.emulators.openstack import OpenStackEmulator
+from tests.fixtures.rabbitmq import RabbitNode
+
+PROJECT = 'a5c0ffee5a1e4d6e9b7c2f00d1e2f3a4'
+OTHER_PROJECT = 'b6d1aaaa6b2f4e7fa8c3a011e2f3a4b5'
+
+
+@pytest.fixture(scope='session')
+def rabbit(tmp_path_factory):
+    node = RabbitNode(base_dir=str(tmp_path_factory.mktemp('rabbit')))
+    node.start()
+    yield node
+    node.stop()
+
+
+@pytest.fixture
+def ipa():
+    emulator = IPAEmulator(domain=harness.IPA_DOMAIN).start()
+    emulator.add_zone(harness.IPA_DOMAIN)
+    emulator.add_zone('2.0.192.in-addr.arpa.')
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def cloud():
+    emulator = OpenStackEmulator(page_size=2).start()
+    emulator.add_project(PROJECT, 'demo')
+    emulator.add_project(OTHER_PROJECT, 'Team B')
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def topic():
+    return harness.unique_topic()
+
+
+@pytest.fixture
+def start_daemon(tmp_path, rabbit, ipa, cloud, topic):
+    """start_daemon(extra='', args=(), name='daemon') -> a running harness.Daemon."""
+    daemons = []
+
+    def start(extra='', args=(), name='daemon', wait_ready=True):
+        config = harness.write_config(str(tmp_path / f'{name}.conf'), rabbit.transport_url,
+                                      ipa, cloud, topic, extra)
+        daemon = harness.Daemon(config, str(tmp_path / f'{name}.log'), args)
+        daemons.append(daemon)
+        return daemon.start(wait_ready=wait_ready)
+
+    yield start
+    for daemon in daemons:
+        daemon.stop()
+        # Every log of every test is checked for secrets.
+        assert_no_secrets(daemon.log() + daemon.stdout(), ipa, cloud, rabbit)
+
+
+def assert_no_secrets(text, ipa, cloud, rabbit):
+    secrets = [ipa.password, cloud.password]
+    rabbit_password = rabbit.transport_url.split('//', 1)[1].split('@', 1)[0].split(':')[1]
+    if len(rabbit_password) >= 8:
+        secrets.append(rabbit_password)
+    secrets += list(getattr(cloud, 'issued_tokens', lambda: [])())
+    for secret in secrets:
+        assert secret not in text, 'a secret reached the daemon output'
+
+
+@pytest.fixture
+def nova(rabbit, topic):
+    publisher = harness.Publisher(rabbit.transport_url, 'nova', topic)
+    yield publisher
+    publisher.close()
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if os.sep + 'functional' + os.sep in str(item.fspath):
+            item.add_marker(pytest.mark.timeout(240))
