@@ -40,14 +40,14 @@ class NotificationEndpoint:
                 self._handlers.setdefault(event_class, []).append(handler)
         self._requeue_delay = requeue_delay
         self._sleep = sleep
-        self.filter_rule = event_type_filter(parse.PARSERS)
+        # Only notifications some handler takes get past the filter, unparsed.
+        self.event_types = parse.event_types_for(self._handlers)
+        self.filter_rule = event_type_filter(self.event_types)
 
     def info(self, ctxt, publisher_id, event_type, payload, metadata):
         message_id = (metadata or {}).get('message_id')
         try:
             event = parse.parse(event_type, payload)
-            if event is None:
-                return HANDLED
             for handler in self._handlers.get(type(event), ()):
                 handler.handle(event)
         except BadNotification as exc:

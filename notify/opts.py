@@ -64,11 +64,24 @@ ipa_opts = [
                     'reused for many notifications.'),
 ]
 
+dns_opts = [
+    cfg.BoolOpt('manage_floating_ips', default=True,
+                help='Keep IPA DNS A/AAAA records of enrolled instances pointing at '
+                     'their floating IPs: added on association, removed on '
+                     'disassociation and deletion.'),
+    cfg.BoolOpt('manage_ptr', default=True,
+                help='Also keep the PTR record of each floating IP, in the reverse '
+                     'zone IPA serves for it (none served: no PTR).'),
+    cfg.IntOpt('ttl', min=0,
+               help='TTL in seconds set on the DNS records this daemon adds. Unset: '
+                    'the zone default.'),
+]
+
 cache_opts = [
     cfg.IntOpt('ttl', default=300, min=0,
                help='Seconds a looked-up fact (glance image properties, keystone '
-                    'project name) is reused before it is asked again. 0 disables '
-                    'caching.'),
+                    'project names, the list of IPA DNS zones) is reused before it is '
+                    'asked again. 0 disables caching.'),
     cfg.IntOpt('size', default=4096, min=1,
                help='Most entries kept in each cache.'),
 ]
@@ -85,6 +98,7 @@ service_credentials_opts = [
 GROUPS = {
     'listener': listener_opts,
     'ipa': ipa_opts,
+    'dns': dns_opts,
     'cache': cache_opts,
 }
 

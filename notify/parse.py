@@ -4,11 +4,18 @@ Nothing here does I/O. A notification this module does not know returns None; on
 it knows but cannot understand raises BadNotification saying what is wrong.
 """
 
+import ipaddress
+
 from notify import events
 from notify.errors import BadNotification
 
 LEGACY_DELETE = 'compute.instance.delete.end'
 VERSIONED_DELETE = 'instance.delete.end'
+FIP_CREATE = 'floatingip.create.end'
+FIP_UPDATE = 'floatingip.update.end'
+FIP_DELETE = 'floatingip.delete.end'
+NOVA_NETWORK_ASSOCIATE = 'network.floating_ip.associate'
+NOVA_NETWORK_DISASSOCIATE = 'network.floating_ip.disassociate'
 
 # Versioned payload classes we understand, with the major version we understand.
 VERSIONED_PAYLOADS = {'InstanceActionPayload': 1}
@@ -135,10 +142,128 @@ def parse_versioned_delete(payload):
     )
 
 
+def _address(value, name, where='floatingip'):
+    if not isinstance(value, str):
+        raise BadNotification(f'{where} has no {name}' if value is None else
+                              f'{where} field {name} is {type(value).__name__}, not str')
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise BadNotification(f'{where} field {name} {value!r} is not an IP address') \
+            from None
+
+
+def _floatingip(payload):
+    if not isinstance(payload, dict):
+        raise BadNotification(f'payload is {type(payload).__name__}, not an object')
+    fip = payload.get('floatingip')
+    if not isinstance(fip, dict):
+        raise BadNotification('payload has no floatingip object')
+    return fip
+
+
+def _optional_text(obj, name, where):
+    return _field(obj, name, str, required=False, where=where) or None
+
+
+def _neutron_association(fip):
+    """Associated when the floating IP has a port, else released."""
+    where = 'floatingip'
+    address = _address(fip.get('floating_ip_address'), 'floating_ip_address')
+    port_id = _optional_text(fip, 'port_id', where)
+    project_id = (_optional_text(fip, 'project_id', where)
+                  or _optional_text(fip, 'tenant_id', where))
+    fip_id = _optional_text(fip, 'id', where)
+    if port_id is None:
+        return events.FloatingIPReleased(address, fip_id, project_id, 'disassociated')
+    details = fip.get('port_details')
+    details = details if isinstance(details, dict) else {}
+    return events.FloatingIPAssociated(
+        floating_ip=address, port_id=port_id,
+        instance_id=_optional_text(details, 'device_id', 'port_details'),
+        device_owner=_optional_text(details, 'device_owner', 'port_details'),
+        project_id=project_id, floatingip_id=fip_id)
+
+
+def parse_fip_create(payload):
+    """``floatingip.create.end``: acts only when created already associated."""
+    event = _neutron_association(_floatingip(payload))
+    return event if isinstance(event, events.FloatingIPAssociated) else None
+
+
+def parse_fip_update(payload):
+    """``floatingip.update.end``: associate, disassociate or move to another port."""
+    return _neutron_association(_floatingip(payload))
+
+
+def parse_fip_delete(payload):
+    """``floatingip.delete.end``: ``{"floatingip_id", "floatingip": {...}}``;
+    very old neutron sends ``{"floatingip_id"}`` alone."""
+    if not isinstance(payload, dict):
+        raise BadNotification(f'payload is {type(payload).__name__}, not an object')
+    fip_id = _field(payload, 'floatingip_id', str, required=False)
+    fip = payload.get('floatingip')
+    if fip is None:
+        if not fip_id:
+            raise BadNotification('payload has neither floatingip nor floatingip_id')
+        return events.FloatingIPReleased(None, fip_id, None, 'deleted')
+    if not isinstance(fip, dict):
+        raise BadNotification(f'payload field floatingip is {type(fip).__name__}')
+    where = 'floatingip'
+    return events.FloatingIPReleased(
+        _address(fip.get('floating_ip_address'), 'floating_ip_address'),
+        fip_id or _optional_text(fip, 'id', where),
+        _optional_text(fip, 'project_id', where) or _optional_text(fip, 'tenant_id', where),
+        'deleted')
+
+
+def _nova_network(payload):
+    if not isinstance(payload, dict):
+        raise BadNotification(f'payload is {type(payload).__name__}, not an object')
+    return (_address(payload.get('floating_ip'), 'floating_ip', 'payload'),
+            _text(payload, 'instance_id'))
+
+
+def parse_nova_network_associate(payload):
+    address, instance_id = _nova_network(payload)
+    return events.FloatingIPAssociated(floating_ip=address, instance_id=instance_id,
+                                       device_owner='compute:nova-network',
+                                       source='nova-network')
+
+
+def parse_nova_network_disassociate(payload):
+    address, _ = _nova_network(payload)
+    return events.FloatingIPReleased(address, reason='disassociated',
+                                     source='nova-network')
+
+
 PARSERS = {
     LEGACY_DELETE: parse_legacy_delete,
     VERSIONED_DELETE: parse_versioned_delete,
+    FIP_CREATE: parse_fip_create,
+    FIP_UPDATE: parse_fip_update,
+    FIP_DELETE: parse_fip_delete,
+    NOVA_NETWORK_ASSOCIATE: parse_nova_network_associate,
+    NOVA_NETWORK_DISASSOCIATE: parse_nova_network_disassociate,
 }
+
+
+# The typed events each notification can become.
+EVENT_CLASSES = {
+    LEGACY_DELETE: (events.InstanceDeleted,),
+    VERSIONED_DELETE: (events.InstanceDeleted,),
+    FIP_CREATE: (events.FloatingIPAssociated,),
+    FIP_UPDATE: (events.FloatingIPAssociated, events.FloatingIPReleased),
+    FIP_DELETE: (events.FloatingIPReleased,),
+    NOVA_NETWORK_ASSOCIATE: (events.FloatingIPAssociated,),
+    NOVA_NETWORK_DISASSOCIATE: (events.FloatingIPReleased,),
+}
+
+
+def event_types_for(event_classes):
+    """The notification event types that can become one of ``event_classes``."""
+    return sorted(t for t, classes in EVENT_CLASSES.items()
+                  if any(c in event_classes for c in classes))
 
 
 def parse(event_type, payload):

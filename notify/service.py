@@ -7,10 +7,13 @@ import threading
 import oslo_messaging
 from oslo_messaging.notify import listener as notify_listener
 
-from notify.adapters.ipa import IPAClient
 from notify.adapters import openstack
+from notify.adapters.ipa import IPAClient
+from notify.adapters.ipa_dns import IPADns
 from notify.endpoint import NotificationEndpoint, SafeNotificationDispatcher
-from notify.handlers.instance import InstanceDeleteHandler, InstanceNaming
+from notify.handlers.common import Enrollment, InstanceNaming
+from notify.handlers.floating_ip import FloatingIPHandler
+from notify.handlers.instance import InstanceDeleteHandler
 
 LOG = logging.getLogger(__name__)
 
@@ -45,13 +48,17 @@ def build_handlers(conf):
     ipa = IPAClient(conf.ipa.server, conf.ipa.ca_cert, conf.ipa.username,
                     conf.ipa.password, timeout=conf.ipa.timeout,
                     max_connections=conf.ipa.max_connections)
-    return [
-        InstanceDeleteHandler(
-            ipa,
-            openstack.Nova(session, sc.interface, sc.region_name),
-            openstack.Glance(session, sc.interface, sc.region_name, cache.ttl, cache.size),
-            InstanceNaming(conf.ipa.domain, keystone)),
-    ]
+    dns = IPADns(ipa, zone_ttl=cache.ttl, record_ttl=conf.dns.ttl)
+    nova = openstack.Nova(session, sc.interface, sc.region_name)
+    glance = openstack.Glance(session, sc.interface, sc.region_name, cache.ttl, cache.size)
+    naming = InstanceNaming(conf.ipa.domain, keystone)
+    enrollment = Enrollment(glance)
+    handlers = [InstanceDeleteHandler(ipa, dns, nova, enrollment, naming)]
+    if conf.dns.manage_floating_ips:
+        neutron = openstack.Neutron(session, sc.interface, sc.region_name)
+        handlers.append(FloatingIPHandler(dns, nova, neutron, enrollment, naming,
+                                          manage_ptr=conf.dns.manage_ptr))
+    return handlers
 
 
 def targets(conf):

@@ -76,3 +76,24 @@ def legacy_delete(instance_id, hostname, project_id, metadata=None, image_meta=N
                        'meta': {}, 'type': 'fixed', 'version': 6 if ':' in a else 4,
                        'vif_mac': 'fa:16:3e:00:00:01'} for a in addresses],
     }
+
+
+def neutron_floatingip(fip_id, address, port_id=None, fixed_ip=None, project_id='p',
+                       device_id=None, device_owner='compute:nova'):
+    """A modern neutron floating IP object (with port_details when ``device_id``)."""
+    fip = {
+        'id': fip_id, 'floating_ip_address': address, 'port_id': port_id,
+        'fixed_ip_address': fixed_ip, 'tenant_id': project_id, 'project_id': project_id,
+        'router_id': 'f1b2c3d4-0000-4000-8000-00000000r001' if port_id else None,
+        'floating_network_id': 'd9edfcd5-f245-4f45-be26-4383942fd74c',
+        'status': 'ACTIVE' if port_id else 'DOWN', 'description': '', 'dns_domain': '',
+        'dns_name': '', 'tags': [], 'revision_number': 3,
+        'created_at': '2026-11-22T09:00:00Z', 'updated_at': '2026-11-22T09:00:05Z',
+        'qos_policy_id': None, 'port_forwardings': [],
+    }
+    if device_id is not None:
+        fip['port_details'] = {'name': '', 'network_id': 'n-private', 'mac_address':
+                               'fa:16:3e:00:00:01', 'admin_state_up': True,
+                               'status': 'ACTIVE', 'device_id': device_id,
+                               'device_owner': device_owner}
+    return fip

@@ -2,11 +2,10 @@
 [service_credentials], cached look-ups, and errors sorted into ours."""
 
 import contextlib
+import dataclasses
 import logging
 import re
-import threading
 
-import cachetools
 from glanceclient import Client as GlanceClient
 from glanceclient import exc as glance_exc
 from keystoneauth1 import exceptions as ks_exc
@@ -16,6 +15,7 @@ from novaclient import client as nova_client
 from novaclient import exceptions as nova_exc
 
 from notify import opts
+from notify.cache import ttl_cached
 from notify.errors import PermanentError, TransientError
 
 LOG = logging.getLogger(__name__)
@@ -59,17 +59,6 @@ def _by_status(service, status, exc):
                       'wait until that is fixed', service, status)
         return TransientError(text)
     return PermanentError(text)
-
-
-def ttl_cached(load, ttl, size):
-    """``load`` memoised for ``ttl`` seconds (0: not at all). Concurrent misses on
-    one key wait for a single load instead of all asking at once; failures are
-    not cached."""
-    if ttl <= 0:
-        return load
-    condition = threading.Condition()
-    return cachetools.cached(cachetools.TTLCache(size, ttl), lock=condition,
-                             condition=condition)(load)
 
 
 class Keystone:
@@ -130,3 +119,48 @@ class Nova:
         return [(s.id, getattr(s, 'OS-EXT-SRV-ATTR:hostname', None) or '',
                  getattr(s, 'tenant_id', None) or '', getattr(s, 'status', ''))
                 for s in servers]
+
+    def server(self, instance_id):
+        """The instance's facts, or None when nova no longer has it."""
+        with translated_errors('nova'):
+            try:
+                s = self._client.servers.get(instance_id)
+            except nova_exc.NotFound:
+                return None
+        image = getattr(s, 'image', None)
+        return Server(
+            id=s.id, hostname=getattr(s, 'OS-EXT-SRV-ATTR:hostname', None) or '',
+            project_id=getattr(s, 'tenant_id', None) or '',
+            metadata=dict(getattr(s, 'metadata', None) or {}),
+            image_id=image.get('id') if isinstance(image, dict) else None,
+            status=getattr(s, 'status', ''))
+
+
+@dataclasses.dataclass(frozen=True)
+class Server:
+    id: str
+    hostname: str
+    project_id: str
+    metadata: dict
+    image_id: str | None
+    status: str
+
+
+class Neutron:
+    """Ports, to find the instance behind a floating IP's port."""
+
+    def __init__(self, session, interface, region_name):
+        self._session = session
+        self._filter = {'service_type': 'network', 'interface': interface,
+                        'region_name': region_name}
+
+    def port(self, port_id):
+        """(device_id, device_owner) of a port, or None when neutron no longer has it."""
+        with translated_errors('neutron'):
+            try:
+                response = self._session.get(f'/v2.0/ports/{port_id}',
+                                             endpoint_filter=self._filter)
+            except ks_exc.NotFound:
+                return None
+        port = response.json().get('port') or {}
+        return port.get('device_id') or '', port.get('device_owner') or ''

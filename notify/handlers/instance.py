@@ -1,4 +1,5 @@
-"""Instance deletes: remove the IPA host (and its DNS records) of an enrolled instance."""
+"""Instance deletes: remove the IPA host of an enrolled instance with its DNS
+records, and a TripleO node's sub-hosts and the services only it managed."""
 
 import logging
 
@@ -10,33 +11,19 @@ from notify.handlers import Handler
 LOG = logging.getLogger(__name__)
 
 
-class InstanceNaming:
-    """Instance -> FQDN, the same rule for the deleted instance and the live ones."""
-
-    def __init__(self, domain, keystone=None):
-        if not domain:
-            raise ValueError('[ipa] domain is not set')
-        self.domain = domain.rstrip('.').lower()
-        self._keystone = keystone  # set when [ipa] project_subdomain is on
-
-    def fqdn(self, hostname, project_id):
-        label = None
-        if self._keystone is not None:
-            label = decide.dns_label(self._keystone.project_name(project_id))
-        return decide.instance_fqdn(hostname, self.domain, label)
-
-
 class InstanceDeleteHandler(Handler):
     events = (InstanceDeleted,)
 
-    def __init__(self, ipa, nova, glance, naming):
+    def __init__(self, ipa, dns, nova, enrollment, naming):
         self._ipa = ipa
+        self._dns = dns
         self._nova = nova
-        self._glance = glance
+        self._enrollment = enrollment
         self._naming = naming
 
     def handle(self, event):
-        if not self._enrolled(event):
+        if not self._enrollment.enrolled(event.metadata, event.image_properties,
+                                         event.image_id):
             LOG.debug('instance %s (%s) was not enrolled in IPA; nothing to remove',
                       event.instance_id, event.hostname)
             return
@@ -46,20 +33,44 @@ class InstanceDeleteHandler(Handler):
             LOG.warning('keeping IPA host %s of deleted instance %s: %s',
                         action.fqdn, event.instance_id, action.reason)
             return
-        if self._ipa.remove_host(action.fqdn):
-            LOG.info('removed IPA host %s of deleted instance %s', action.fqdn,
-                     event.instance_id)
-        else:
-            LOG.info('IPA host %s of deleted instance %s was already gone', action.fqdn,
-                     event.instance_id)
+        self._remove_host(action.fqdn, event.instance_id)
+        removed = {action.fqdn}
+        subhosts, problems = decide.subhosts(action.fqdn, event.metadata,
+                                             self._naming.domain)
+        for subhost in subhosts:
+            self._remove_host(subhost, event.instance_id, what='sub-host')
+        removed.update(subhosts)
+        services, more = decide.managed_services(event.metadata, self._naming.domain)
+        for problem in problems + more:
+            LOG.warning('instance %s: %s; that part is left alone', event.instance_id, problem)
+        if services:
+            self._release_services(services, removed, event.instance_id)
 
-    def _enrolled(self, event):
-        if decide.enrolled_by_metadata(event.metadata):
-            return True
-        properties = event.image_properties
-        if properties is None:
-            properties = self._glance.image_properties(event.image_id)
-        return decide.is_enrolled(event.metadata, properties)
+    def _remove_host(self, fqdn, instance_id, what='host'):
+        if self._ipa.remove_host(fqdn):
+            LOG.info('removed IPA %s %s of deleted instance %s', what, fqdn, instance_id)
+            return
+        LOG.info('IPA %s %s of deleted instance %s was already gone', what, fqdn,
+                 instance_id)
+        # The host may be gone while records of its name remain (a floating IP
+        # record, a host removed by hand without --updatedns): look them up.
+        self._dns.apply([change for address in self._dns.addresses_of(fqdn)
+                         for change in decide.plan_floating_ip(address, None, {fqdn})])
+
+    def _release_services(self, services, removed, instance_id):
+        managers = {p: self._dns.service_managers(p) for p in services}
+        vips = {v: self._dns.host_managers(v) for v in set(services.values())}
+        for action in decide.plan_managed_services(services, managers, vips, removed):
+            if isinstance(action, decide.RemoveService):
+                if self._dns.remove_service(action.principal):
+                    LOG.info('removed IPA service %s, managed only by deleted instance %s',
+                             action.principal, instance_id)
+            elif isinstance(action, decide.RemoveHost):
+                self._remove_host(action.fqdn, instance_id, what='VIP host')
+            else:
+                LOG.info('keeping %s %s: %s', 'IPA service' if isinstance(
+                    action, decide.KeepService) else 'VIP host',
+                    getattr(action, 'principal', None) or action.fqdn, action.reason)
 
     def _live(self, event):
         """The live instances that might carry the deleted instance's name."""

@@ -3,7 +3,8 @@
 import pytest
 
 from notify.errors import BadNotification
-from notify.handlers.instance import InstanceDeleteHandler, InstanceNaming
+from notify.handlers.common import Enrollment, InstanceNaming
+from notify.handlers.instance import InstanceDeleteHandler
 from notify import parse
 from tests import payloads
 
@@ -19,6 +20,31 @@ class FakeIPA:
             self.hosts.discard(fqdn)
             return True
         return False
+
+
+class FakeDns:
+    def __init__(self, records=None, services=None, vips=None):
+        self.records = records or {}     # fqdn -> [addresses]
+        self.services = services or {}   # principal -> set of managers
+        self.vips = vips or {}           # vip fqdn -> set of managers
+        self.applied = []
+        self.removed_services = []
+
+    def addresses_of(self, fqdn):
+        return list(self.records.get(fqdn, []))
+
+    def apply(self, actions):
+        self.applied += actions
+
+    def service_managers(self, principal):
+        return self.services.get(principal)
+
+    def host_managers(self, fqdn):
+        return self.vips.get(fqdn)
+
+    def remove_service(self, principal):
+        self.removed_services.append(principal)
+        return self.services.pop(principal, None) is not None
 
 
 class FakeNova:
@@ -49,9 +75,10 @@ class FakeKeystone:
         return self.names[project_id]
 
 
-def handler(hosts=(), servers=(), images=None, keystone=None):
+def handler(hosts=(), servers=(), images=None, keystone=None, dns=None):
     ipa, nova, glance = FakeIPA(hosts), FakeNova(servers), FakeGlance(images or {})
-    h = InstanceDeleteHandler(ipa, nova, glance, InstanceNaming('example.test', keystone))
+    h = InstanceDeleteHandler(ipa, dns or FakeDns(), nova, Enrollment(glance),
+                              InstanceNaming('example.test', keystone))
     return h, ipa, nova, glance
 
 
@@ -113,3 +140,39 @@ def test_hostile_hostname_never_reaches_ipa():
     with pytest.raises(BadNotification):
         h.handle(event('i-1', 'a.b.other-domain', 'p', metadata={'ipa_enroll': 'true'}))
     assert ipa.calls == [] and nova.asked == []
+
+
+def test_records_of_an_already_gone_host_are_looked_up_and_removed():
+    from notify import decide
+    dns = FakeDns(records={'gone1.example.test': ['192.0.2.9', '2001:db8::9']})
+    h, ipa, _, _ = handler(dns=dns)
+    h.handle(event('i-1', 'gone1', 'p', metadata={'ipa_enroll': 'true'}))
+    assert ipa.calls == ['gone1.example.test']
+    assert decide.AddressRecord('gone1.example.test', '192.0.2.9', False) in dns.applied
+    assert decide.PointerRecord('2001:db8::9', 'gone1.example.test', False) in dns.applied
+    assert all(not a.present for a in dns.applied)
+
+
+TRIPLEO = {
+    'ipa_enroll': 'True',
+    'compact_services': '{"HTTP": ["ctlplane", "internalapi", "storage"], '
+                        '"rabbitmq": ["internalapi"]}',
+    'managed_service_haproxyctlplane': 'haproxy/overcloud.ctlplane.example.test',
+    'managed_service_haproxyinternalapi': 'haproxy/overcloud.internalapi.example.test@EXAMPLE.TEST',
+}
+
+
+def test_tripleo_node_delete_removes_subhosts_and_unshared_services():
+    hosts = {'ctl-0.example.test', 'ctl-0.ctlplane.example.test',
+             'ctl-0.internalapi.example.test', 'ctl-0.storage.example.test',
+             'overcloud.ctlplane.example.test', 'overcloud.internalapi.example.test'}
+    dns = FakeDns(
+        services={'haproxy/overcloud.ctlplane.example.test': {'overcloud.ctlplane.example.test'},
+                  'haproxy/overcloud.internalapi.example.test': {
+                      'overcloud.internalapi.example.test', 'ctl-1.example.test'}},
+        vips={'overcloud.ctlplane.example.test': {'ctl-0.example.test'},
+              'overcloud.internalapi.example.test': {'ctl-1.example.test'}})
+    h, ipa, _, _ = handler(hosts=hosts, dns=dns)
+    h.handle(event('i-1', 'ctl-0', 'p', metadata=TRIPLEO))
+    assert ipa.hosts == {'overcloud.internalapi.example.test'}
+    assert dns.removed_services == ['haproxy/overcloud.ctlplane.example.test']

@@ -141,3 +141,91 @@ def test_versioned_bad_input(mutate, words):
     mutate(payload)
     with pytest.raises(BadNotification, match=words):
         parse.parse(event_type, payload)
+
+
+# -- floating IPs --------------------------------------------------------------
+
+NEUTRON = samples.neutron()
+
+
+def test_neutron_sample_associate():
+    sample = NEUTRON['floatingip.update.end_associate.json']
+    event = parse.parse(sample['event_type'], sample['payload'])
+    assert event == events.FloatingIPAssociated(
+        floating_ip='192.168.5.201', port_id='289ed46b-274c-444d-9fd4-bddf8acc7d7c',
+        project_id='c97027dd880d4c129ae7a4ba7edade05',
+        floatingip_id='f38ff2b6-cd4d-433e-8a9c-9e00dfc05b1e')
+
+
+def test_neutron_sample_disassociate():
+    sample = NEUTRON['floatingip.update.end_disassociate.json']
+    event = parse.parse(sample['event_type'], sample['payload'])
+    assert event == events.FloatingIPReleased(
+        '192.168.5.201', 'f38ff2b6-cd4d-433e-8a9c-9e00dfc05b1e',
+        'c97027dd880d4c129ae7a4ba7edade05', 'disassociated')
+
+
+def fip(**changes):
+    base = {'id': 'fip-1', 'floating_ip_address': '198.51.100.7', 'port_id': 'port-1',
+            'fixed_ip_address': '10.0.0.3', 'project_id': 'p-1', 'tenant_id': 'p-1',
+            'router_id': 'r-1', 'floating_network_id': 'n-1', 'status': 'ACTIVE'}
+    base.update(changes)
+    return {'floatingip': base}
+
+
+def test_create_with_port_and_port_details():
+    payload = fip(port_details={'device_id': 'i-1', 'device_owner': 'compute:nova',
+                                'name': '', 'status': 'ACTIVE'})
+    event = parse.parse('floatingip.create.end', payload)
+    assert (event.instance_id, event.device_owner, event.port_id) == \
+        ('i-1', 'compute:nova', 'port-1')
+
+
+def test_create_without_port_is_nothing_to_do():
+    assert parse.parse('floatingip.create.end', fip(port_id=None,
+                                                    fixed_ip_address=None)) is None
+
+
+def test_ipv6_floating_ip_is_normalised():
+    event = parse.parse('floatingip.update.end',
+                        fip(floating_ip_address='2001:DB8:0:0::7'))
+    assert event.floating_ip == '2001:db8::7'
+
+
+def test_delete_with_object_and_with_id_alone():
+    event = parse.parse('floatingip.delete.end', {'floatingip_id': 'fip-1', **fip()})
+    assert event == events.FloatingIPReleased('198.51.100.7', 'fip-1', 'p-1', 'deleted')
+    old = parse.parse('floatingip.delete.end', {'floatingip_id': 'fip-9'})
+    assert old == events.FloatingIPReleased(None, 'fip-9', None, 'deleted')
+
+
+def test_nova_network_events():
+    payload = {'floating_ip': '192.0.2.77', 'instance_id': 'i-7'}
+    assoc = parse.parse('network.floating_ip.associate', payload)
+    assert (assoc.floating_ip, assoc.instance_id, assoc.source) == \
+        ('192.0.2.77', 'i-7', 'nova-network')
+    released = parse.parse('network.floating_ip.disassociate', payload)
+    assert released.floating_ip == '192.0.2.77' and released.source == 'nova-network'
+
+
+@pytest.mark.parametrize('event_type, payload, words', [
+    ('floatingip.update.end', {}, 'no floatingip object'),
+    ('floatingip.update.end', {'floatingip': 'x'}, 'no floatingip object'),
+    ('floatingip.update.end', fip(floating_ip_address='300.1.1.1'), 'not an IP address'),
+    ('floatingip.update.end', fip(floating_ip_address=None), 'no floating_ip_address'),
+    ('floatingip.update.end', fip(port_id=5), 'port_id is int'),
+    ('floatingip.delete.end', {}, 'neither floatingip nor floatingip_id'),
+    ('floatingip.delete.end', {'floatingip': []}, 'floatingip is list'),
+    ('network.floating_ip.associate', {'floating_ip': 'x', 'instance_id': 'i'},
+     'not an IP address'),
+    ('network.floating_ip.associate', {'floating_ip': '192.0.2.1'}, 'has no instance_id'),
+])
+def test_floating_ip_bad_input(event_type, payload, words):
+    with pytest.raises(BadNotification, match=words):
+        parse.parse(event_type, payload)
+
+
+def test_event_types_for_handled_classes():
+    assert parse.event_types_for({events.InstanceDeleted}) == [
+        'compute.instance.delete.end', 'instance.delete.end']
+    assert 'floatingip.update.end' in parse.event_types_for({events.FloatingIPReleased})

@@ -1,0 +1,40 @@
+"""Rules the handlers share: which instances are enrolled, and their IPA names."""
+
+from notify import decide
+
+
+class InstanceNaming:
+    """Instance -> FQDN, the same rule for every handler and every instance."""
+
+    def __init__(self, domain, keystone=None):
+        if not domain:
+            raise ValueError('[ipa] domain is not set')
+        self.domain = domain.rstrip('.').lower()
+        self._keystone = keystone  # set when [ipa] project_subdomain is on
+
+    def zone(self, project_id):
+        """The DNS domain a project's instances live in."""
+        label = None
+        if self._keystone is not None and project_id:
+            label = decide.dns_label(self._keystone.project_name(project_id))
+        return decide.zone_of(self.domain, label)
+
+    def fqdn(self, hostname, project_id):
+        label = None
+        if self._keystone is not None:
+            label = decide.dns_label(self._keystone.project_name(project_id))
+        return decide.instance_fqdn(hostname, self.domain, label)
+
+
+class Enrollment:
+    """novajoin's rule: ``ipa_enroll`` in the instance metadata, else in the image."""
+
+    def __init__(self, glance):
+        self._glance = glance
+
+    def enrolled(self, metadata, image_properties=None, image_id=None):
+        if decide.enrolled_by_metadata(metadata):
+            return True
+        if image_properties is None:
+            image_properties = self._glance.image_properties(image_id)
+        return decide.is_enrolled(metadata, image_properties)

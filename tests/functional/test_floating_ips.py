@@ -1,0 +1,205 @@
+"""IPA DNS follows floating IPs: real broker, real daemon, the IPA emulator's DNS
+state as the judge."""
+
+import uuid
+
+import pytest
+
+from tests import harness, payloads
+from tests.functional.conftest import PROJECT
+from tests.harness import wait_for
+
+ZONE = 'example.test.'
+REV4 = '100.51.198.in-addr.arpa.'          # served: PTRs for 198.51.100.0/24
+REV6 = '8.b.d.0.1.0.0.2.ip6.arpa.'         # served: PTRs for 2001:db8::/32
+ENROLLED = {'ipa_enroll': 'true'}
+
+
+@pytest.fixture
+def neutron(rabbit, topic):
+    publisher = harness.Publisher(rabbit.transport_url, 'neutron', topic,
+                                  publisher_id='network.controller-0')
+    yield publisher
+    publisher.close()
+
+
+@pytest.fixture
+def zones(ipa):
+    ipa.add_zone(REV4)
+    ipa.add_zone(REV6)
+
+
+def instance(cloud, hostname, metadata=ENROLLED, project=PROJECT):
+    server_id = str(uuid.uuid4())
+    cloud.add_server(server_id, hostname, project, metadata=dict(metadata))
+    port_id = str(uuid.uuid4())
+    cloud.add_port(port_id, server_id, 'compute:nova', project_id=project)
+    return server_id, port_id
+
+
+def drained(rabbit, topic):
+    rabbit.wait_queue(f'{topic}.info', lambda q: q is not None and q['messages'] == 0,
+                      timeout=30)
+
+
+def records(ipa, zone, name):
+    return ipa.records(zone, name)
+
+
+def test_associate_at_create_with_port_details(start_daemon, neutron, ipa, cloud, zones):
+    server_id, port_id = instance(cloud, 'web1')
+    ipa.add_host('web1.example.test')
+    start_daemon()
+    neutron.send('floatingip.create.end', {'floatingip': payloads.neutron_floatingip(
+        'fip-1', '198.51.100.7', port_id, '10.0.0.5', PROJECT, device_id=server_id)})
+    wait_for(lambda: records(ipa, ZONE, 'web1').get('A') == ['198.51.100.7'], what='A record')
+    wait_for(lambda: records(ipa, REV4, '7') == {'PTR': ['web1.example.test.']}, what='PTR')
+    # port_details named the instance: neutron was not asked about the port.
+    assert not [p for (m, p, q) in cloud.request_log if '/ports/' in p]
+
+
+def test_associate_by_update_move_disassociate(start_daemon, neutron, ipa, cloud, rabbit,
+                                               topic, zones):
+    web1, port1 = instance(cloud, 'web1')
+    web2, port2 = instance(cloud, 'web2')
+    ipa.add_host('web1.example.test')
+    ipa.add_host('web2.example.test')
+    ipa.add_record(ZONE, 'web1', 'A', '198.51.100.20')      # web1's other address
+    daemon = start_daemon()
+
+    def update(port):
+        neutron.send('floatingip.update.end', {'floatingip': payloads.neutron_floatingip(
+            'fip-2', '198.51.100.8', port, '10.0.0.6' if port else None, PROJECT)})
+
+    update(port1)   # associate; no port_details: the port is looked up in neutron
+    wait_for(lambda: '198.51.100.8' in records(ipa, ZONE, 'web1').get('A', []), what='web1 A')
+    wait_for(lambda: records(ipa, REV4, '8') == {'PTR': ['web1.example.test.']}, what='PTR')
+    assert [p for (m, p, q) in cloud.request_log if p.endswith(f'/ports/{port1}')]
+
+    update(port1)   # the same event twice changes nothing
+    drained(rabbit, topic)
+    assert sorted(records(ipa, ZONE, 'web1')['A']) == ['198.51.100.20', '198.51.100.8']
+    assert records(ipa, REV4, '8') == {'PTR': ['web1.example.test.']}
+
+    update(port2)   # re-associated to another instance in one update: records move
+    wait_for(lambda: records(ipa, ZONE, 'web2').get('A') == ['198.51.100.8'], what='web2 A')
+    wait_for(lambda: records(ipa, REV4, '8') == {'PTR': ['web2.example.test.']}, what='PTR moved')
+    assert records(ipa, ZONE, 'web1') == {'A': ['198.51.100.20']}   # the other value stays
+
+    update(None)    # disassociate
+    wait_for(lambda: records(ipa, ZONE, 'web2') == {}, what='web2 A removed')
+    wait_for(lambda: records(ipa, REV4, '8') == {}, what='PTR removed')
+    assert records(ipa, ZONE, 'web1') == {'A': ['198.51.100.20']}
+    drained(rabbit, topic)
+    assert harness.log_lines(daemon.log(), 'ERROR') == []
+
+
+def test_delete_with_object_and_id_alone(start_daemon, neutron, ipa, cloud, rabbit, topic,
+                                         zones):
+    server_id, port_id = instance(cloud, 'web3')
+    ipa.add_host('web3.example.test')
+    daemon = start_daemon()
+    fip = payloads.neutron_floatingip('fip-3', '198.51.100.9', port_id, '10.0.0.7', PROJECT,
+                                      device_id=server_id)
+    neutron.send('floatingip.create.end', {'floatingip': fip})
+    wait_for(lambda: records(ipa, ZONE, 'web3').get('A') == ['198.51.100.9'], what='A')
+    neutron.send('floatingip.delete.end', {'floatingip_id': 'fip-old'})   # very old neutron
+    drained(rabbit, topic)
+    assert 'fip-old was deleted but neutron sent no address' in daemon.log()
+    assert records(ipa, ZONE, 'web3') == {'A': ['198.51.100.9']}
+    neutron.send('floatingip.delete.end', {'floatingip_id': 'fip-3', 'floatingip': fip})
+    wait_for(lambda: records(ipa, ZONE, 'web3') == {} and records(ipa, REV4, '9') == {},
+             what='records removed on delete')
+
+
+def test_nova_network_events(start_daemon, nova, ipa, cloud, zones):
+    server_id, _ = instance(cloud, 'legacy1')
+    ipa.add_host('legacy1.example.test')
+    start_daemon()
+    nova.send('network.floating_ip.associate',
+              {'floating_ip': '198.51.100.30', 'instance_id': server_id})
+    wait_for(lambda: records(ipa, ZONE, 'legacy1').get('A') == ['198.51.100.30'], what='A')
+    wait_for(lambda: records(ipa, REV4, '30') == {'PTR': ['legacy1.example.test.']},
+             what='PTR')
+    nova.send('network.floating_ip.disassociate',
+              {'floating_ip': '198.51.100.30', 'instance_id': server_id})
+    wait_for(lambda: records(ipa, ZONE, 'legacy1') == {} and records(ipa, REV4, '30') == {},
+             what='removed')
+
+
+def test_instance_delete_with_floating_ip_attached(start_daemon, neutron, nova, ipa, cloud,
+                                                   zones):
+    server_id, port_id = instance(cloud, 'web4')
+    ipa.add_host('web4.example.test')
+    start_daemon()
+    neutron.send('floatingip.update.end', {'floatingip': payloads.neutron_floatingip(
+        'fip-4', '198.51.100.40', port_id, '10.0.0.8', PROJECT, device_id=server_id)})
+    wait_for(lambda: records(ipa, REV4, '40') == {'PTR': ['web4.example.test.']}, what='PTR')
+    # neutron drops the association without a notification; nova sends no addresses.
+    cloud.delete_server(server_id)
+    nova.send(*payloads.versioned_delete(server_id, 'web4', PROJECT, metadata=ENROLLED))
+    wait_for(lambda: not ipa.has_host('web4.example.test'), what='host removed')
+    assert records(ipa, ZONE, 'web4') == {}
+    assert records(ipa, REV4, '40') == {}
+
+
+def test_records_of_a_host_already_gone_are_removed(start_daemon, nova, ipa, zones):
+    # The host was removed by hand without --updatedns; its records linger.
+    ipa.add_record(ZONE, 'stale1', 'A', '198.51.100.50')
+    ipa.add_record(REV4, '50', 'PTR', 'stale1.example.test.')
+    ipa.add_record(ZONE, 'other1', 'A', '198.51.100.51')
+    start_daemon()
+    nova.send(*payloads.legacy_delete(str(uuid.uuid4()), 'stale1', PROJECT, metadata=ENROLLED))
+    wait_for(lambda: records(ipa, ZONE, 'stale1') == {} and records(ipa, REV4, '50') == {},
+             what='stale records removed')
+    assert records(ipa, ZONE, 'other1') == {'A': ['198.51.100.51']}
+
+
+def test_no_reverse_zone_means_no_ptr(start_daemon, neutron, ipa, cloud, rabbit, topic):
+    server_id, port_id = instance(cloud, 'web5')
+    ipa.add_host('web5.example.test')
+    daemon = start_daemon()
+    neutron.send('floatingip.update.end', {'floatingip': payloads.neutron_floatingip(
+        'fip-5', '203.0.113.5', port_id, '10.0.0.9', PROJECT)})
+    wait_for(lambda: records(ipa, ZONE, 'web5').get('A') == ['203.0.113.5'], what='A')
+    drained(rabbit, topic)
+    assert 'no reverse zone in IPA serves 203.0.113.5' in daemon.log()
+    assert harness.log_lines(daemon.log(), 'ERROR') == []
+
+
+def test_non_enrolled_instance_is_not_published(start_daemon, neutron, ipa, cloud, rabbit,
+                                                topic, zones):
+    server_id, port_id = instance(cloud, 'plain2', metadata={})
+    start_daemon()
+    neutron.send('floatingip.update.end', {'floatingip': payloads.neutron_floatingip(
+        'fip-6', '198.51.100.60', port_id, '10.0.0.10', PROJECT)})
+    drained(rabbit, topic)
+    assert records(ipa, ZONE, 'plain2') == {}
+    assert records(ipa, REV4, '60') == {}
+    assert not [c for c in ipa.call_log if c[0] == 'dnsrecord_add']
+
+
+def test_router_port_is_not_an_instance(start_daemon, neutron, ipa, cloud, rabbit, topic,
+                                        zones):
+    cloud.add_port('port-lb', 'lb-1', 'Octavia', project_id=PROJECT)
+    start_daemon()
+    neutron.send('floatingip.update.end', {'floatingip': payloads.neutron_floatingip(
+        'fip-7', '198.51.100.70', 'port-lb', '10.0.0.11', PROJECT)})
+    drained(rabbit, topic)
+    assert not [c for c in ipa.call_log if c[0] == 'dnsrecord_add']
+
+
+def test_ipv6_floating_ip(start_daemon, neutron, ipa, cloud, zones):
+    server_id, port_id = instance(cloud, 'web6')
+    ipa.add_host('web6.example.test')
+    start_daemon()
+    neutron.send('floatingip.update.end', {'floatingip': payloads.neutron_floatingip(
+        'fip-8', '2001:db8::6', port_id, 'fd00::6', PROJECT, device_id=server_id)})
+    ptr_name = '6.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0'
+    wait_for(lambda: records(ipa, ZONE, 'web6').get('AAAA') == ['2001:db8::6'], what='AAAA')
+    wait_for(lambda: records(ipa, REV6, ptr_name) == {'PTR': ['web6.example.test.']},
+             what='ip6 PTR')
+    neutron.send('floatingip.update.end', {'floatingip': payloads.neutron_floatingip(
+        'fip-8', '2001:db8::6', None, None, PROJECT)})
+    wait_for(lambda: records(ipa, ZONE, 'web6') == {} and records(ipa, REV6, ptr_name) == {},
+             what='AAAA and PTR removed')
