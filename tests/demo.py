@@ -6,7 +6,9 @@ publishes (as nova does, with oslo.messaging's Notifier) the deletes of:
 - db1:  enrolled by its glance image's ipa_enroll property (versioned format),
 - web2: never enrolled,
 - app1: deleted while another, live instance still carries the name;
-then shows which IPA hosts and DNS records remain.
+then shows which IPA hosts and DNS records remain; and, as neutron does, associates
+a floating IP with the enrolled instance web3 and disassociates it again, showing
+its A and PTR records appear in and leave IPA DNS.
 """
 
 import argparse
@@ -24,6 +26,7 @@ from tests.fixtures.rabbitmq import RabbitNode
 PROJECT = 'a5c0ffee5a1e4d6e9b7c2f00d1e2f3a4'
 IMAGE = '6b2ab0c4-1f6a-4e57-9c9b-0dd1a1e0c0de'
 ZONE, REVERSE = 'example.test.', '2.0.192.in-addr.arpa.'
+FIP, FIP_REVERSE = '198.51.100.7', '100.51.198.in-addr.arpa.'
 
 
 def show(title, ipa):
@@ -54,6 +57,8 @@ def main(argv=None):
               f'https://{ipa.server}, keystone/nova/glance emulator on {cloud.auth_url}')
         ipa.add_zone(ZONE)
         ipa.add_zone(REVERSE)
+        ipa.add_zone(FIP_REVERSE)
+        ipa.add_host('web3.example.test')
         for name, address in (('web1', '192.0.2.11'), ('db1', '192.0.2.12'),
                               ('web2', '192.0.2.13'), ('app1', '192.0.2.14')):
             ipa.add_host(f'{name}.example.test')
@@ -63,6 +68,10 @@ def main(argv=None):
         cloud.add_image(IMAGE, name='rhel-ipa', ipa_enroll='True')
         live_app1 = cloud.add_server(str(uuid.uuid4()), 'app1', PROJECT,
                                      metadata={'ipa_enroll': 'true'})['id']
+        web3 = cloud.add_server(str(uuid.uuid4()), 'web3', PROJECT,
+                                metadata={'ipa_enroll': 'true'})['id']
+        web3_port = str(uuid.uuid4())
+        cloud.add_port(web3_port, web3, 'compute:nova', project_id=PROJECT)
         show('IPA before:', ipa)
 
         topic = 'novajoin_notifications'
@@ -71,6 +80,9 @@ def main(argv=None):
         daemon = harness.Daemon(config, work + '/novajoin-notify.log').start()
         print(f'- daemon running: novajoin-notify --config-file {config}')
         nova = harness.Publisher(rabbit.transport_url, 'nova', topic)
+        neutron = harness.Publisher(rabbit.transport_url, 'neutron', topic,
+                                    publisher_id='network.controller-0')
+        fip_shown = []
         try:
             nova.send(*payloads.legacy_delete(str(uuid.uuid4()), 'web1', PROJECT,
                                               metadata={'ipa_enroll': 'true'},
@@ -85,20 +97,42 @@ def main(argv=None):
                               lambda q: q is not None and q['messages'] == 0, timeout=60)
             harness.wait_for(lambda: not ipa.has_host('db1.example.test'), timeout=30,
                              what='db1 removed')
+
+            def fip_update(port):
+                neutron.send('floatingip.update.end', {'floatingip': payloads.neutron_floatingip(
+                    'fip-demo', FIP, port, '10.0.0.3' if port else None, PROJECT)})
+
+            def fip_records():
+                return (ipa.records(ZONE, 'web3').get('A', []),
+                        ipa.records(FIP_REVERSE, '7').get('PTR', []))
+
+            fip_update(web3_port)
+            harness.wait_for(lambda: fip_records() == ([FIP], ['web3.example.test.']),
+                             timeout=30, what='floating IP records')
+            fip_shown.append(fip_records())
+            fip_update(None)
+            harness.wait_for(lambda: fip_records() == ([], []), timeout=30,
+                             what='floating IP records removed')
+            fip_shown.append(fip_records())
         finally:
             nova.close()
+            neutron.close()
             status = daemon.stop()
         print('\nwhat the daemon logged:')
         for line in daemon.log().splitlines():
-            if re.search(r' (INFO|WARNING|ERROR) notify\.handlers', line):
+            if re.search(r' (INFO|WARNING|ERROR) notify\.(handlers|adapters\.ipa_dns)',
+                         line):
                 print('  ' + line.split(' ', 3)[-1])
         show('IPA after:', ipa)
         print(f'\n- live instance {live_app1} still carries app1, so its host stayed')
+        for when, (a, ptr) in zip(('associated with web3', 'disassociated'), fip_shown):
+            print(f'- floating IP {FIP} {when}: A web3 = {a or "-"}; PTR 7 in {FIP_REVERSE} = '
+                  f'{ptr or "-"}')
         print(f'- daemon stopped with status {status}; '
               f'{ipa.stats["logins"]} IPA login(s), {ipa.stats["http_requests"]} IPA requests')
         ok = (not ipa.has_host('web1.example.test') and not ipa.has_host('db1.example.test')
               and ipa.has_host('web2.example.test') and ipa.has_host('app1.example.test')
-              and status == 0)
+              and status == 0 and fip_shown == [([FIP], ['web3.example.test.']), ([], [])])
     print(f'\ndemo {"PASSED" if ok else "FAILED"} in {time.monotonic() - started:.1f}s')
     if not args.keep:
         import shutil

@@ -3,8 +3,8 @@
 It speaks the wire protocol python-freeipa speaks (password login, session
 cookie, ``/ipa/session/json``) and reproduces the server-side behaviour the
 daemon relies on, taken from the FreeIPA sources (ipaserver/rpcserver.py,
-ipalib/frontend.py, ipalib/errors.py, ipaserver/plugins/{host,dns,batch,
-baseldap}.py):
+ipalib/frontend.py, ipalib/errors.py, ipaserver/plugins/{host,service,dns,
+batch,baseldap}.py):
 
 * session handling: 401 without a valid ``ipa_session`` cookie; RefererError
   (911) when the Referer does not start with ``https://<Host>/ipa``;
@@ -18,9 +18,30 @@ baseldap}.py):
   that point to ``<fqdn>.`` exactly as ``host.py`` does (warning 13020 when
   there was nothing to remove); the IPA master cannot be deleted (3009, not
   swallowed by ``continue``, which only catches 4xxx execution errors);
+* hosts' managedby: host_show shows ``managedby_host`` and ``has_keytab``;
+  host_add_managedby / host_remove_managedby and service_add_host /
+  service_remove_host answer like baseldap's LDAPAddMember/LDAPRemoveMember:
+  ``{'result': entry, 'completed': n, 'failed': {'managedby': {'host':
+  [[name, reason], ...]}}}`` with 'no such entry', 'This entry is already a
+  member' or 'This entry is not a member';
+* services (service.py): service_add/show/find/del. The principal gets the
+  realm when it has none; 'Service principal is required' (3009),
+  RealmMismatch (4005), HostService (4003) for ``host/...`` without force;
+  the host part must be an IPA host unless ``skip_host_check`` (then the
+  service starts unmanaged), and must resolve in DNS unless ``force``
+  (DNSNotARecordError 4019); a new service is managed by its host. The
+  master's HTTP/ldap/DNS services exist and cannot be deleted (3009).
+  service_find's term is a substring of the principal (caseExact, as
+  krbPrincipalName) or of a managedby DN (case-insensitive);
+* referential integrity: host_del first deletes the host's services (those
+  service_find(fqdn) returns whose principal's host part is the host), and
+  once the host is gone it leaves no ``managedby`` of any host or service
+  (389-ds referint, referint-membership-attr: managedby);
 * DNS: dnszone_add/show/find, dnsrecord_add/show/find/mod/del with IPA's
   per-type validation, EmptyModlist (4202), AttrValueNotFound (4026),
-  removal of a name when its last record goes;
+  removal of a name when its last record goes; dnsrecord_find with record
+  options (``arecord``, ``aaaarecord``, ``ptrrecord`` ...) returns only the
+  names that hold all the given values, as the LDAP filter does;
 * batch: per-entry results or error objects, a failing entry never stops the
   others;
 * JSON encoding by client API version: DNS names as ``{"__dns_name__": ...}``
@@ -40,11 +61,22 @@ one; like ``dnszone_add`` it gives the apex ``@`` an NS record pointing to the
 master, so ``records(zone)`` includes ``'@': {'NS': ['ipa.<domain>.']}``.
 Record names are relative and lower-case; values are kept exactly as given
 (a PTR target without a final dot is relative to its zone, as in IPA).
+``add_service(principal, managed_by=(), skip_host_check=False,
+has_keytab=False)`` creates a service (its host must exist unless
+``skip_host_check``) and returns the principal with its realm;
+``services()`` is ``{principal: sorted managing fqdns}`` (the master's three
+services included) and ``has_service(principal)`` accepts a principal with or
+without realm.
 
 Known differences from a real server: short host names resolve the way
 host.get_dn does (a unique ``serverhostname`` match), not by appending the
 domain; ``login_requires_referer`` (default True) makes the login page insist
 on a Referer header, which FreeIPA's login_password handler does not check.
+host_del of a fully-qualified name that is not a host fails with NotFound
+before anything is touched; real IPA runs host_del's pre_callback first, so it
+would still delete that name's services and (with ``updatedns``) its DNS
+records before answering NotFound. Principals with an escaped ``@`` or ``/``
+are not supported, and an empty component is refused as malformed.
 """
 
 import collections
@@ -109,6 +141,11 @@ _ERRORS = {
     'ValidationError': (3009, "invalid '%(name)s': %(error)s"),
     'NotFound': (4001, '%(reason)s'),
     'DuplicateEntry': (4002, 'This entry already exists'),
+    'HostService': (4003, 'You must enroll a host in order to create a host service'),
+    'RealmMismatch': (
+        4005, 'The realm for the principal does not match the realm for this IPA server'),
+    'NotGroupMember': (4012, 'This entry is not a member'),
+    'AlreadyGroupMember': (4014, 'This entry is already a member'),
     'DNSNotARecordError': (
         4019, "Host '%(hostname)s' does not have corresponding DNS A/AAAA record"),
     'AttrValueNotFound': (4026, "%(attr)s does not contain '%(value)s'"),
@@ -623,6 +660,7 @@ class Command:
 
 STANDARD_ENTRY = ('summary', 'result', 'value')
 STANDARD_LIST = ('summary', 'result', 'count', 'truncated')
+MEMBER_OUTPUT = ('result', 'failed', 'completed')
 
 HOST_ATTR_PARAMS = [
     S('description', cli_name='desc'),
@@ -661,6 +699,51 @@ HOST_MEMBER_FILTERS = ('in_hostgroup', 'not_in_hostgroup', 'in_netgroup', 'not_i
 
 def _fqdn(**kw):
     return S('fqdn', required=True, cli_name='hostname', normalizer=_normalize_hostname, **kw)
+
+
+# services (ipaserver/plugins/service.py)
+SERVICE_OBJECTCLASSES = ['krbprincipal', 'krbprincipalaux', 'krbticketpolicyaux', 'ipaobject',
+                         'ipaservice', 'pkiuser', 'ipakrbprincipal', 'top']
+SERVICE_STORED = ('usercertificate', 'ipakrbauthzdata', 'krbprincipalauthind')
+# check_required_principal: these services of an IPA master cannot be deleted
+MASTER_REQUIRED_SERVICES = ('http', 'ldap', 'dns', 'dogtagldap')
+# the services a fresh IPA master (with integrated DNS) holds
+MASTER_SERVICES = ('HTTP', 'ldap', 'DNS')
+# _ticket_flags_map / _ticket_flags_default
+TICKET_FLAGS = {'ipakrbrequirespreauth': 0x00000080, 'ipakrbokasdelegate': 0x00100000,
+                'ipakrboktoauthasdelegate': 0x00200000}
+TICKET_FLAGS_DEFAULT = TICKET_FLAGS['ipakrbrequirespreauth']
+
+
+def _parse_principal(text):
+    """ipapython.kerberos.Principal: (components, realm or None); None when malformed.
+
+    Escaped separators are not supported; an empty component is refused
+    here (kerberos.Principal would accept it and fail later)."""
+    name, *realm = text.split('@')
+    if len(realm) > 1:
+        return None
+    components = tuple(name.split('/'))
+    if any(not c for c in components):
+        return None
+    return components, (realm[0] if realm else None)
+
+
+def _principal_str(components, realm):
+    return '/'.join(components) + ('' if realm is None else '@' + realm)
+
+
+def _principal_host(principal):
+    """Principal.hostname of a service principal (None for a user principal)."""
+    parsed = _parse_principal(principal)
+    if parsed is None or len(parsed[0]) < 2:
+        return None
+    return parsed[0][-1]
+
+
+def _service_name(principal):
+    parsed = _parse_principal(principal)
+    return '/'.join(parsed[0][:-1]) if parsed and len(parsed[0]) > 1 else None
 
 
 def _zone_arg(required=True):
@@ -715,6 +798,7 @@ class IPAEmulator:
 
         self._lock = threading.RLock()
         self._hosts = {}
+        self._services = {}
         self._masters = {self.master}
         self._zones = {}
         self._sessions = {}
@@ -724,6 +808,9 @@ class IPAEmulator:
         self.reset_stats()
 
         self._create_host(self.master, {'description': ['IPA master']}, has_keytab=True)
+        for name in MASTER_SERVICES:
+            self._create_service(f'{name}/{self.master}@{self.realm}', [self.master],
+                                 has_keytab=True)
 
         self._server = None
         self._thread = None
@@ -860,6 +947,45 @@ class IPAEmulator:
         with self._lock:
             return {zone: self.records(zone) for zone in self._zones}
 
+    def add_service(self, principal, managed_by=(), skip_host_check=False, has_keytab=False):
+        """Create a service as ``service_add --force`` would (no DNS check); returns the
+        canonical principal (the realm is appended when missing).
+
+        Like IPA, the service is managed by its own host, which must exist unless
+        ``skip_host_check`` (then it starts unmanaged); ``managed_by`` adds more
+        (existing) hosts, as ``service_add_host`` would."""
+        parsed = _parse_principal(str(principal))
+        if parsed is None or len(parsed[0]) < 2:
+            raise ValueError(f'{principal} is not a service principal')
+        canonical = _principal_str(parsed[0], parsed[1] or self.realm)
+        with self._lock:
+            if canonical in self._services:
+                raise ValueError(f'service {canonical} already exists')
+            managedby = []
+            own = _normalize_hostname(parsed[0][-1])
+            if own in self._hosts:
+                managedby.append(own)
+            elif not skip_host_check:
+                raise ValueError(f'host {own} does not exist to add a service to')
+            for name in managed_by:
+                fqdn = _normalize_hostname(name)
+                if fqdn not in self._hosts:
+                    raise ValueError(f'host {fqdn} does not exist')
+                if fqdn not in managedby:
+                    managedby.append(fqdn)
+            self._create_service(canonical, managedby, has_keytab=has_keytab)
+        return canonical
+
+    def has_service(self, principal):
+        with self._lock:
+            return self._service_key(principal) in self._services
+
+    def services(self):
+        """{principal: sorted fqdns of the hosts that manage it}, the master's included."""
+        with self._lock:
+            return {principal: sorted(svc['managedby'])
+                    for principal, svc in sorted(self._services.items())}
+
     # -- fault and counter controls ---------------------------------------------
 
     def expire_sessions(self):
@@ -891,6 +1017,24 @@ class IPAEmulator:
             'has_keytab': has_keytab,
             'uuid': str(uuid.uuid4()),
         }
+
+    def _create_service(self, principal, managedby, attrs=None, has_keytab=False,
+                        ticket_flags=TICKET_FLAGS_DEFAULT):
+        self._services[principal] = {
+            'principal': principal,
+            'attrs': dict(attrs or {}),
+            'managedby': list(managedby),
+            'has_keytab': has_keytab,
+            'ticket_flags': ticket_flags,
+            'uuid': str(uuid.uuid4()),
+        }
+
+    def _service_key(self, principal):
+        """The stored key of a principal: the realm appended when missing."""
+        parsed = _parse_principal(str(principal))
+        if parsed is None:
+            return str(principal)
+        return _principal_str(parsed[0], parsed[1] or self.realm)
 
     def _create_zone(self, zone, attrs):
         reverse = any(zone == z or zone.endswith('.' + z) for z in REVERSE_ZONES)
@@ -1184,6 +1328,13 @@ class IPAEmulator:
                                               'ipakrboktoauthasdelegate')]
         structured = [Flag('structured')]
         zone_opts = [p.clone() for p in ZONE_OPTION_PARAMS]
+        service_attrs = [
+            M('usercertificate', cli_name='certificate'),
+            M('ipakrbauthzdata', cli_name='pac_type', values=('MS-PAC', 'PAD', 'NONE')),
+            M('krbprincipalauthind', cli_name='auth_ind'),
+            Bool('ipakrbrequirespreauth'), Bool('ipakrbokasdelegate'),
+            Bool('ipakrboktoauthasdelegate'),
+        ]
         commands = [
             Command('ping', [], [], ('summary',), self._ping),
             Command('session_logout', [], [], ('result',), self._session_logout),
@@ -1215,6 +1366,40 @@ class IPAEmulator:
             Command('host_del', [_fqdn(query=True, multi=True)],
                     [Flag('continue'), Flag('updatedns')],
                     STANDARD_ENTRY, self._host_del, summary='Deleted host "%(value)s"'),
+            Command('host_add_managedby', [_fqdn(query=True)],
+                    ldap_out + members + [M('host', cli_name='hosts')],
+                    MEMBER_OUTPUT, self._host_add_managedby),
+            Command('host_remove_managedby', [_fqdn(query=True)],
+                    ldap_out + members + [M('host', cli_name='hosts')],
+                    MEMBER_OUTPUT, self._host_remove_managedby),
+            Command('service_add', [self._principal_param()],
+                    service_attrs + attr_ops + [Flag('force'), Flag('skip_host_check')]
+                    + ldap_out + members,
+                    STANDARD_ENTRY, self._service_add, summary='Added service "%(value)s"'),
+            Command('service_show', [self._principal_param(query=True)],
+                    rights + [S('out')] + ldap_out + members,
+                    STANDARD_ENTRY, self._service_show),
+            Command('service_find', [S('criteria')],
+                    [self._principal_param(required=False, query=True),
+                     self._principal_param('krbprincipalname', 'principal', required=False,
+                                           multi=True, query=True),
+                     M('ipakrbauthzdata', cli_name='pac_type', query=True),
+                     M('krbprincipalauthind', cli_name='auth_ind', query=True)]
+                    + search
+                    + [M(name, normalizer=_normalize_hostname)
+                       for name in ('man_by_host', 'not_man_by_host')]
+                    + ldap_out + [Param('no_members', 'bool', default=True)],
+                    STANDARD_LIST, self._service_find, summary='%(count)d service matched',
+                    plural_summary='%(count)d services matched'),
+            Command('service_del', [self._principal_param(query=True, multi=True)],
+                    [Flag('continue')],
+                    STANDARD_ENTRY, self._service_del, summary='Deleted service "%(value)s"'),
+            Command('service_add_host', [self._principal_param(query=True)],
+                    ldap_out + members + [M('host', cli_name='hosts')],
+                    MEMBER_OUTPUT, self._service_add_host),
+            Command('service_remove_host', [self._principal_param(query=True)],
+                    ldap_out + members + [M('host', cli_name='hosts')],
+                    MEMBER_OUTPUT, self._service_remove_host),
             Command('dnszone_add',
                     [Param('idnsname', 'dnsname', cli_name='name', normalizer=_zone_key)],
                     zone_opts + attr_ops
@@ -1260,6 +1445,33 @@ class IPAEmulator:
                     STANDARD_LIST, self._dnsrecord_find),
         ]
         return {c.name: c for c in commands}
+
+    def _principal_param(self, name='krbcanonicalname', cli_name='canonical_principal',
+                         required=True, multi=False, query=False):
+        """ipalib.parameters.Principal(require_service=True) with service.py's
+        normalize_principal (the realm appended when missing) and validate_realm."""
+        realm = self.realm
+
+        def normalize(value):
+            parsed = _parse_principal(value)
+            if parsed is None:
+                raise _err('ConversionError', name=cli_name,
+                           error=f"Malformed principal: '{value}'")
+            return _principal_str(parsed[0], realm if parsed[1] is None else parsed[1])
+
+        def require_service(value):
+            if len(_parse_principal(value)[0]) < 2:
+                return 'Service principal is required'
+            return None
+
+        def validate_realm(value):
+            if _parse_principal(value)[1] != realm:
+                raise _err('RealmMismatch')
+            return None
+
+        return Param(name, 'str', required=required, multi=multi, cli_name=cli_name,
+                     query=query, normalizer=normalize,
+                     rules=[require_service, validate_realm])
 
     # -- commands: misc ---------------------------------------------------------
 
@@ -1323,7 +1535,10 @@ class IPAEmulator:
     def _host_dn(self, fqdn):
         return f'fqdn={fqdn},cn=computers,cn=accounts,{self.basedn}'
 
-    def _host_entry(self, host, p, search=False):
+    def _host_entry(self, host, p, search=False, keytab=True):
+        """A host entry as LDAPRetrieve/LDAPSearch/LDAPAddMember return it (always with
+        its dn); ``keytab=False`` for the member commands, which do not add
+        has_keytab/has_password."""
         fqdn = host['fqdn']
         if p.get('pkey_only'):
             entry = {'fqdn': [fqdn]}
@@ -1342,10 +1557,15 @@ class IPAEmulator:
                 principal = f'host/{fqdn}@{self.realm}'
                 entry['krbcanonicalname'] = [principal]
                 entry['krbprincipalname'] = [principal]
-            if not p.get('no_members'):
-                entry['managedby_host'] = list(host['managedby'])
-            entry['has_keytab'] = host['has_keytab'] and not has_password
-            entry['has_password'] = has_password
+            if host['managedby']:
+                # convert_attribute_members: managedby DNs -> managedby_host (not raw)
+                if p.get('raw'):
+                    entry['managedby'] = [self._host_dn(m) for m in host['managedby']]
+                elif not p.get('no_members'):
+                    entry['managedby_host'] = list(host['managedby'])
+            if keytab:
+                entry['has_keytab'] = host['has_keytab'] and not has_password
+                entry['has_password'] = has_password
             if p.get('all'):
                 entry['cn'] = [fqdn]
                 entry['serverhostname'] = [fqdn.split('.', 1)[0]]
@@ -1353,9 +1573,7 @@ class IPAEmulator:
                 entry['objectclass'] = ['ipaobject', 'nshost', 'ipahost', 'pkiuser',
                                         'ipaservice', 'krbprincipalaux', 'krbprincipal',
                                         'ieee802device', 'ipasshhost', 'top']
-                entry['managedby'] = [self._host_dn(m) for m in host['managedby']]
-        if search or p.get('all'):
-            entry['dn'] = self._host_dn(fqdn)
+        entry['dn'] = self._host_dn(fqdn)
         return entry
 
     def _apply_attr_options(self, attrs, p):
@@ -1535,6 +1753,12 @@ class IPAEmulator:
         if fqdn in self._masters:
             raise _err('ValidationError', name='hostname',
                        error='An IPA master host cannot be deleted or disabled')
+        # host_del.pre_callback: service_del every service found by
+        # service_find(fqdn) whose principal's host part is this host
+        for principal in [s for s, svc in self._services.items()
+                          if self._service_matches(svc, fqdn)
+                          and (_principal_host(s) or '').lower() == fqdn]:
+            self._delete_service(principal)
         if p.get('updatedns') and self._zones:
             absolute = fqdn + '.'
             removed = False
@@ -1563,6 +1787,10 @@ class IPAEmulator:
                     f'DNS record(s) of host {fqdn} could not be removed. ({reason})',
                     host=fqdn, reason=reason))
         del self._hosts[fqdn]
+        # 389-ds referential integrity (referint-membership-attr: managedby)
+        for entry in list(self._hosts.values()) + list(self._services.values()):
+            if fqdn in entry['managedby']:
+                entry['managedby'] = [m for m in entry['managedby'] if m != fqdn]
 
     def _reverse_zone(self, address):
         """get_reverse_zone: (zone, relative name) or (None, None) when not served."""
@@ -1591,6 +1819,221 @@ class IPAEmulator:
             del records[revname]
             self._zones[revzone]['ttl'].pop(revname, None)
         return True
+
+    # -- commands: managedby (baseldap LDAPAddMember / LDAPRemoveMember) ---------------
+
+    def _member_host(self, name):
+        """host.get_dn + get_primary_key_from_dn for a member name: (fqdn or None, the
+        name reported in ``failed``). A short name resolves through a unique
+        ``serverhostname``; an ambiguous one raises SingleMatchExpected."""
+        fqdn = _normalize_hostname(name)
+        if fqdn in self._hosts:
+            return fqdn, name
+        matches = [h for h in self._hosts if h.split('.', 1)[0] == fqdn]
+        if len(matches) > 1:
+            raise _err('SingleMatchExpected', found=len(matches))
+        if matches:
+            return matches[0], matches[0]
+        return None, name
+
+    def _modify_managedby(self, managedby, p, add):
+        """Add/remove hosts to/from a managedby list; returns (completed, failed list).
+
+        Adding refuses a host that does not exist ('no such entry') or is already
+        there; removing refuses a host that is not there (whether or not it exists).
+        Adding a host to its own managedby is allowed (host_add_managedby has
+        ``allow_same``; a service never is its own host entry)."""
+        completed, failed = 0, []
+        for name in p.get('host') or ():
+            try:
+                fqdn, shown = self._member_host(name)
+            except IPAError as exc:
+                failed.append([name, exc.message])
+                continue
+            if add:
+                if fqdn is None:
+                    failed.append([shown, 'no such entry'])
+                elif fqdn in managedby:
+                    failed.append([shown, _err('AlreadyGroupMember').message])
+                else:
+                    managedby.append(fqdn)
+                    completed += 1
+            else:
+                fqdn = fqdn or _normalize_hostname(name)
+                if fqdn not in managedby:
+                    failed.append([shown, _err('NotGroupMember').message])
+                else:
+                    managedby.remove(fqdn)
+                    completed += 1
+        return completed, {'managedby': {'host': failed}}
+
+    def _host_add_managedby(self, p, ctx):
+        return self._host_managedby(p, add=True)
+
+    def _host_remove_managedby(self, p, ctx):
+        return self._host_managedby(p, add=False)
+
+    def _host_managedby(self, p, add):
+        host = self._resolve_host(p['fqdn'])
+        completed, failed = self._modify_managedby(host['managedby'], p, add)
+        return {'result': self._host_entry(host, p, keytab=False), 'failed': failed,
+                'completed': completed}
+
+    # -- commands: services ------------------------------------------------------------
+
+    def _service_dn(self, principal):
+        return f'krbprincipalname={principal},cn=services,cn=accounts,{self.basedn}'
+
+    def _service(self, principal):
+        try:
+            return self._services[principal]
+        except KeyError:
+            raise _not_found(principal, 'service') from None
+
+    def _service_entry(self, svc, p, keytab=True, created=False):
+        principal = svc['principal']
+        entry = {'krbcanonicalname': [principal], 'krbprincipalname': [principal]}
+        if not p.get('pkey_only'):
+            for name in SERVICE_STORED:
+                if svc['attrs'].get(name):
+                    entry[name] = list(svc['attrs'][name])
+            if svc['managedby']:
+                if p.get('raw'):
+                    entry['managedby'] = [self._host_dn(m) for m in svc['managedby']]
+                elif not p.get('no_members'):
+                    entry['managedby_host'] = list(svc['managedby'])
+            if keytab:
+                entry['has_keytab'] = svc['has_keytab']
+            if created or p.get('all'):
+                entry['objectclass'] = list(SERVICE_OBJECTCLASSES)
+                entry['ipauniqueid'] = [svc['uuid']]
+            if p.get('all'):
+                entry['ipakrbprincipalalias'] = [principal]
+                entry['krbpwdpolicyreference'] = [
+                    f'cn=Default Service Password Policy,cn=services,cn=accounts,'
+                    f'{self.basedn}']
+            if svc['ticket_flags'] != TICKET_FLAGS_DEFAULT:
+                entry['krbticketflags'] = [str(svc['ticket_flags'])]
+            if not p.get('raw'):
+                for name, bit in TICKET_FLAGS.items():
+                    if p.get('all') or p.get(name) is not None:
+                        entry[name] = bool(svc['ticket_flags'] & bit)
+        entry['dn'] = self._service_dn(principal)
+        return entry
+
+    def _service_add(self, p, ctx):
+        principal = p['krbcanonicalname']
+        components = _parse_principal(principal)[0]
+        hostname = components[-1]
+        if components[0] == 'host' and len(components) == 2 and not p.get('force'):
+            raise _err('HostService')
+        host = None
+        if not p.get('skip_host_check'):
+            try:
+                host = self._resolve_host(_normalize_hostname(hostname))
+            except IPAError as exc:
+                if exc.name != 'NotFound':
+                    raise
+                raise _err('NotFound', reason=f"The host '{hostname}' does not exist to add "
+                                              f"a service to.") from None
+        authz = p.get('ipakrbauthzdata') or ()
+        if 'NONE' in authz and len(set(authz)) > 1:
+            raise _err('ValidationError', name='ipakrbauthzdata',
+                       error='NONE value cannot be combined with other PAC types')
+        if not p.get('force') and not self._resolvable(_normalize_hostname(hostname)):
+            raise _err('DNSNotARecordError', hostname=hostname)
+        if principal in self._services:
+            raise _err('DuplicateEntry', f'service with name "{principal}" already exists')
+        attrs = {name: list(p[name]) for name in SERVICE_STORED if p.get(name)}
+        self._apply_attr_options(attrs, p)
+        flags = TICKET_FLAGS_DEFAULT
+        for name, bit in TICKET_FLAGS.items():
+            if p.get(name) is True:
+                flags |= bit
+            elif p.get(name) is False:
+                flags &= ~bit
+        self._create_service(principal, [host['fqdn']] if host else [], attrs,
+                             ticket_flags=flags)
+        return {'result': self._service_entry(self._services[principal], p, keytab=False,
+                                              created=True),
+                'value': principal}
+
+    def _service_show(self, p, ctx):
+        principal = p['krbcanonicalname']
+        return {'result': self._service_entry(self._service(principal), p),
+                'value': principal}
+
+    def _service_matches(self, svc, term):
+        """service_find's term filter: a substring of krbprincipalname (caseExact), of a
+        managedby DN (DN syntax: case-insensitive) or of ipakrbauthzdata."""
+        if term in svc['principal']:
+            return True
+        low = term.lower()
+        if any(low in self._host_dn(m).lower() for m in svc['managedby']):
+            return True
+        return any(low in v.lower() for v in svc['attrs'].get('ipakrbauthzdata', []))
+
+    def _service_find(self, p, ctx):
+        term = p.get('criteria')
+        found = []
+        for principal in sorted(self._services):
+            svc = self._services[principal]
+            if term and not self._service_matches(svc, term):
+                continue
+            if p.get('krbcanonicalname') and p['krbcanonicalname'] != principal:
+                continue
+            if p.get('krbprincipalname') and set(p['krbprincipalname']) - {principal}:
+                continue
+            ok = True
+            for name in ('ipakrbauthzdata', 'krbprincipalauthind'):
+                have = [v.lower() for v in svc['attrs'].get(name, [])]
+                if p.get(name) and not all(w.lower() in have for w in p[name]):
+                    ok = False
+            if p.get('man_by_host') and not set(p['man_by_host']) <= set(svc['managedby']):
+                ok = False
+            if p.get('not_man_by_host') and set(p['not_man_by_host']) & set(svc['managedby']):
+                ok = False
+            if ok:
+                found.append(svc)
+        entries, truncated = self._limit(found, p, ctx)
+        return {'result': [self._service_entry(svc, p) for svc in entries],
+                'count': len(entries), 'truncated': truncated}
+
+    def _service_del(self, p, ctx):
+        deleted, failed = [], []
+        for principal in p['krbcanonicalname']:
+            try:
+                self._delete_service(principal)
+            except IPAError as exc:
+                if not (p.get('continue') and 4000 <= exc.code < 5000):
+                    raise
+                failed.append(principal)
+            else:
+                deleted.append(principal)
+        return {'result': {'failed': _pkey_to_value(failed, ctx.version)},
+                'value': _pkey_to_value(deleted, ctx.version)}
+
+    def _delete_service(self, principal):
+        # check_required_principal runs (pre_callback) before the entry is looked up
+        hostname = _principal_host(principal)
+        if hostname is not None and _normalize_hostname(hostname) in self._masters \
+                and _service_name(principal).lower() in MASTER_REQUIRED_SERVICES:
+            raise _err('ValidationError', name='principal',
+                       error='This principal is required by the IPA master')
+        self._service(principal)
+        del self._services[principal]
+
+    def _service_add_host(self, p, ctx):
+        return self._service_managedby(p, add=True)
+
+    def _service_remove_host(self, p, ctx):
+        return self._service_managedby(p, add=False)
+
+    def _service_managedby(self, p, add):
+        svc = self._service(p['krbcanonicalname'])
+        completed, failed = self._modify_managedby(svc['managedby'], p, add)
+        return {'result': self._service_entry(svc, p, keytab=False), 'failed': failed,
+                'completed': completed}
 
     # -- commands: DNS zones --------------------------------------------------------
 
