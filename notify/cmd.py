@@ -22,6 +22,15 @@ cli_opts = [
                 help='Debug mode: print every notification arriving on the configured '
                      'topics as JSON (secrets redacted) and act on none. Uses a '
                      'queue of its own, so a running daemon misses nothing.'),
+    cfg.BoolOpt('dry-run', default=False,
+                help='Consume and decide as usual, but only log the IPA changes that '
+                     'would be made; IPA is read, never changed. Messages are '
+                     'acknowledged: run it with a [listener] pool or a copy of the '
+                     'topic, not in place of the daemon.'),
+    cfg.BoolOpt('replay', default=False,
+                help='Publish every notification kept in [dead_letter] spool_dir again '
+                     'on its exchange and the first topic, remove what was published, '
+                     'and exit.'),
 ]
 
 
@@ -51,7 +60,7 @@ def config_problems(conf):
     problems = []
     if not conf.transport_url:
         problems.append('[DEFAULT] transport_url is not set')
-    if conf.dump:
+    if conf.dump or conf.replay:
         return problems
     for group, name in (('ipa', 'server'), ('ipa', 'domain'), ('ipa', 'password'),
                         ('service_credentials', 'auth_type')):
@@ -76,8 +85,13 @@ def main(argv=None):
     if conf.dump:
         from notify import dump
         return dump.dump(conf)
+    if conf.replay:
+        from notify import deadletter
+        replayed, failed = deadletter.replay(conf)
+        LOG.info('replay: %d notification(s) published again, %d not', replayed, failed)
+        return 1 if failed else 0
     from notify import service
-    return service.run(conf)
+    return service.run(conf, dry_run=conf.dry_run)
 
 
 if __name__ == '__main__':

@@ -12,15 +12,14 @@ import logging
 import os
 import signal
 import socket
-import ssl
 import sys
 import threading
 import uuid
 
 import kombu
-import oslo_messaging
 from amqp import exceptions as amqp_exc
 
+from notify import broker
 from notify.redact import redact
 
 LOG = logging.getLogger(__name__)
@@ -76,42 +75,6 @@ def render(body, exchange, routing_key):
     return redact(shown)
 
 
-def _broker_urls(conf):
-    # The notification transport, as oslo.messaging picks it.
-    url = oslo_messaging.TransportURL.parse(
-        conf, conf.oslo_messaging_notifications.transport_url or conf.transport_url)
-    if url.transport not in (None, 'rabbit', 'amqp', 'kombu'):
-        raise SystemExit(f'--dump supports RabbitMQ transports only, not {url.transport}')
-    vhost = url.virtual_host or ''
-    hosts = url.hosts or [oslo_messaging.TransportHost(hostname='localhost', port=5672)]
-    return ';'.join(
-        'amqp://%s:%s@%s:%s/%s' % (h.username or 'guest', h.password or 'guest',
-                                   h.hostname, h.port or 5672, vhost)
-        for h in hosts)
-
-
-def _ssl_options(conf):
-    rabbit = conf.oslo_messaging_rabbit
-    if not rabbit.ssl:
-        return False
-    options = {'cert_reqs': ssl.CERT_REQUIRED}
-    if rabbit.ssl_ca_file:
-        options['ca_certs'] = rabbit.ssl_ca_file
-    if rabbit.ssl_cert_file:
-        options['certfile'] = rabbit.ssl_cert_file
-    if rabbit.ssl_key_file:
-        options['keyfile'] = rabbit.ssl_key_file
-    return options
-
-
-def _exchange(conf, channel, name):
-    """The exchange nova/neutron publish on, declared as oslo.messaging declares it."""
-    rabbit = conf.oslo_messaging_rabbit
-    return kombu.Exchange(name, type='topic', channel=channel,
-                          durable=rabbit.amqp_durable_queues or rabbit.rabbit_quorum_queue,
-                          auto_delete=rabbit.amqp_auto_delete)
-
-
 def dump(conf, out=None, max_messages=None, stop_event=None):
     """Print notifications until interrupted (or ``max_messages`` were printed)."""
     out = out or sys.stdout
@@ -124,12 +87,11 @@ def dump(conf, out=None, max_messages=None, stop_event=None):
     queue_name = 'novajoin-notify-dump.%s.%d.%s' % (socket.gethostname(), os.getpid(),
                                                     uuid.uuid4().hex[:8])
     printed = 0
-    with kombu.Connection(_broker_urls(conf), ssl=_ssl_options(conf),
-                          connect_timeout=10, heartbeat=0) as connection:
+    with broker.connection(conf) as connection:
         channel = connection.channel()
         bindings = []
         for name in exchanges:
-            exchange = _exchange(conf, channel, name)
+            exchange = broker.exchange(conf, name, channel)
             exchange.declare()
             for topic in listener.topics:
                 bindings.append(kombu.binding(exchange, routing_key=f'{topic}.*'))

@@ -25,11 +25,25 @@ listener_opts = [
                     'in RabbitMQ while the daemon is down, and several daemons share the '
                     'work. Set: consume a queue of this pool name, which receives its '
                     'own copy of every notification.'),
+    cfg.IntOpt('retry_attempts', default=3, min=1,
+               help='Attempts at a notification whose work failed for a transient '
+                    'reason (IPA, nova, glance, neutron or keystone unreachable, 5xx, '
+                    'timeout) before it is handed back to RabbitMQ. Attempts are '
+                    'spaced by exponential backoff with full jitter.'),
+    cfg.FloatOpt('retry_initial_delay', default=1.0, min=0.0,
+                 help='Upper bound of the first backoff pause, in seconds; each '
+                      'further attempt doubles it, up to retry_max_delay.'),
+    cfg.FloatOpt('retry_max_delay', default=30.0, min=0.0,
+                 help='Largest backoff pause between two attempts, in seconds.'),
     cfg.FloatOpt('requeue_delay', default=5.0, min=0.0,
                  help='Seconds to wait before handing a notification back to the '
-                      'broker when the work it calls for failed for a transient '
-                      'reason (IPA, nova or glance unreachable), so a long outage does '
-                      'not turn into a hot redelivery loop.'),
+                      'broker after its attempts failed, so a long outage never turns '
+                      'into a hot redelivery loop: the daemon hands back at most '
+                      'rabbit_qos_prefetch_count / requeue_delay messages per second.'),
+    cfg.FloatOpt('watchdog_stall', default=300.0, min=1.0,
+                 help='Under systemd with WatchdogSec: the daemon stops pinging the '
+                      'watchdog (so systemd restarts it) when notifications are in '
+                      'flight and none has finished for this many seconds.'),
     cfg.FloatOpt('shutdown_timeout', default=30.0, min=0.0,
                  help='Seconds to let in-flight notifications finish on SIGTERM or '
                       'SIGINT. What is not acknowledged by then is redelivered by the '
@@ -77,6 +91,21 @@ dns_opts = [
                     'the zone default.'),
 ]
 
+dead_letter_opts = [
+    cfg.StrOpt('spool_dir', default='/var/lib/novajoin-notify/failed',
+               help='Directory where notifications that cannot be done are kept, one '
+                    'JSON file each with the reason: bad input, work IPA refuses, '
+                    'and work still failing after the limits below. '
+                    '"novajoin-notify --replay" publishes them again.'),
+    cfg.IntOpt('max_attempts', default=5, min=1,
+               help='Rounds (attempts, then a hand-back) a notification failing with '
+                    'an unexpected error gets before it is spooled.'),
+    cfg.FloatOpt('transient_timeout', default=86400.0, min=0.0,
+                 help='Seconds a notification may keep failing for a transient reason '
+                      '(IPA down for maintenance, ...) before it is spooled instead of '
+                      'handed back again.'),
+]
+
 cache_opts = [
     cfg.IntOpt('ttl', default=300, min=0,
                help='Seconds a looked-up fact (glance image properties, keystone '
@@ -99,6 +128,7 @@ GROUPS = {
     'listener': listener_opts,
     'ipa': ipa_opts,
     'dns': dns_opts,
+    'dead_letter': dead_letter_opts,
     'cache': cache_opts,
 }
 

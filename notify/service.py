@@ -1,19 +1,23 @@
 """Assemble the daemon from its configuration and run it until a signal stops it."""
 
 import logging
+import os
 import signal
 import threading
 
 import oslo_messaging
+import sdnotify
 from oslo_messaging.notify import listener as notify_listener
 
 from notify.adapters import openstack
 from notify.adapters.ipa import IPAClient
 from notify.adapters.ipa_dns import IPADns
-from notify.endpoint import NotificationEndpoint, SafeNotificationDispatcher
+from notify.deadletter import Spool
+from notify.endpoint import NotificationEndpoint, RetryPolicy, SafeNotificationDispatcher
 from notify.handlers.common import Enrollment, InstanceNaming
 from notify.handlers.floating_ip import FloatingIPHandler
 from notify.handlers.instance import InstanceDeleteHandler
+from notify.locks import KeyedLock
 
 LOG = logging.getLogger(__name__)
 
@@ -38,7 +42,7 @@ def install_log_filters():
     logging.getLogger('oslo_messaging._drivers.impl_rabbit').addFilter(OneLineDrops())
 
 
-def build_handlers(conf):
+def build_handlers(conf, dry_run=False):
     sc, cache = conf.service_credentials, conf.cache
     session = openstack.load_session(conf)
     keystone = None
@@ -47,18 +51,32 @@ def build_handlers(conf):
                                       cache.ttl, cache.size)
     ipa = IPAClient(conf.ipa.server, conf.ipa.ca_cert, conf.ipa.username,
                     conf.ipa.password, timeout=conf.ipa.timeout,
-                    max_connections=conf.ipa.max_connections)
+                    max_connections=conf.ipa.max_connections, dry_run=dry_run)
     dns = IPADns(ipa, zone_ttl=cache.ttl, record_ttl=conf.dns.ttl)
     nova = openstack.Nova(session, sc.interface, sc.region_name)
     glance = openstack.Glance(session, sc.interface, sc.region_name, cache.ttl, cache.size)
     naming = InstanceNaming(conf.ipa.domain, keystone)
     enrollment = Enrollment(glance)
-    handlers = [InstanceDeleteHandler(ipa, dns, nova, enrollment, naming)]
+    locks = KeyedLock()
+    handlers = [InstanceDeleteHandler(ipa, dns, nova, enrollment, naming, locks)]
     if conf.dns.manage_floating_ips:
         neutron = openstack.Neutron(session, sc.interface, sc.region_name)
-        handlers.append(FloatingIPHandler(dns, nova, neutron, enrollment, naming,
+        handlers.append(FloatingIPHandler(dns, nova, neutron, enrollment, naming, locks,
                                           manage_ptr=conf.dns.manage_ptr))
     return handlers
+
+
+def build_endpoint(conf, handlers):
+    listener, dead = conf.listener, conf.dead_letter
+    policy = RetryPolicy(attempts=listener.retry_attempts,
+                         initial_delay=listener.retry_initial_delay,
+                         max_delay=listener.retry_max_delay,
+                         requeue_delay=listener.requeue_delay,
+                         max_unexpected=dead.max_attempts,
+                         transient_timeout=dead.transient_timeout)
+    return NotificationEndpoint(
+        handlers, policy=policy, spool=Spool(dead.spool_dir),
+        exchanges={'nova': listener.nova_exchange, 'neutron': listener.neutron_exchange})
 
 
 def targets(conf):
@@ -76,13 +94,28 @@ def build_server(conf, transport, endpoints):
         allow_requeue=True, pool=conf.listener.pool)
 
 
-def run(conf, handlers=None):
+class Systemd:
+    """sd_notify: READY, STOPPING, STATUS and watchdog pings, when run by systemd."""
+
+    def __init__(self):
+        self._notifier = sdnotify.SystemdNotifier() if os.environ.get('NOTIFY_SOCKET') \
+            else None
+        usec = os.environ.get('WATCHDOG_USEC', '')
+        self.watchdog_interval = int(usec) / 2e6 if usec.isdigit() and int(usec) else None
+
+    def notify(self, *lines):
+        if self._notifier is not None:
+            self._notifier.notify('\n'.join(lines))
+
+
+def run(conf, handlers=None, dry_run=False):
     """Consume notifications until SIGTERM or SIGINT; returns the exit status."""
     install_log_filters()
-    handlers = build_handlers(conf) if handlers is None else handlers
-    endpoint = NotificationEndpoint(handlers, requeue_delay=conf.listener.requeue_delay)
+    handlers = build_handlers(conf, dry_run) if handlers is None else handlers
+    endpoint = build_endpoint(conf, handlers)
     transport = oslo_messaging.get_notification_transport(conf)
     server = build_server(conf, transport, [endpoint])
+    systemd = Systemd()
 
     stopping = threading.Event()
 
@@ -94,13 +127,25 @@ def run(conf, handlers=None):
     signal.signal(signal.SIGINT, on_signal)
 
     server.start()
-    LOG.info('listening on topics %s (exchanges %s)%s',
+    LOG.info('listening on topics %s (exchanges %s)%s%s',
              ', '.join(conf.listener.topics),
              ', '.join(sorted({t.exchange for t in targets(conf)})),
-             f', pool {conf.listener.pool}' if conf.listener.pool else '')
-    while not stopping.wait(1.0):
-        pass
+             f', pool {conf.listener.pool}' if conf.listener.pool else '',
+             ', DRY RUN: IPA is not changed' if dry_run else '')
+    systemd.notify('READY=1', 'STATUS=listening')
+    tick = min(1.0, systemd.watchdog_interval or 1.0)
+    stalled_said = False
+    while not stopping.wait(tick):
+        stalled = endpoint.progress.stalled_for()
+        if stalled < conf.listener.watchdog_stall:
+            systemd.notify('WATCHDOG=1')
+            stalled_said = False
+        elif not stalled_said:
+            stalled_said = True
+            LOG.error('no notification finished for %.0fs while some are in flight; '
+                      'no longer pinging the systemd watchdog', stalled)
 
+    systemd.notify('STOPPING=1', 'STATUS=stopping')
     server.stop()
     finished = threading.Thread(target=server.wait, name='listener-wait', daemon=True)
     finished.start()

@@ -52,7 +52,12 @@ def write_config(path, rabbit_url, ipa, cloud, topic, extra=''):
         [listener]
         topics = {topic}
         requeue_delay = 0.5
+        retry_initial_delay = 0.1
+        retry_max_delay = 0.5
         shutdown_timeout = 10
+
+        [dead_letter]
+        spool_dir = {os.path.join(os.path.dirname(os.path.abspath(path)), 'failed')}
 
         [ipa]
         server = {ipa.server}
@@ -112,16 +117,19 @@ def _merge(text, extra):
 class Daemon:
     """The real ``novajoin-notify`` process."""
 
-    def __init__(self, config_path, log_path, args=()):
+    def __init__(self, config_path, log_path, args=(), env=None):
         self.config_path = config_path
         self.log_path = log_path
         self.args = list(args)
+        self.env = dict(env or {})
         self.process = None
         self.stdout_path = log_path + '.stdout'
 
     def start(self, wait_ready=True, timeout=60):
         env = dict(os.environ, PYTHONWARNINGS='ignore')
-        env.pop('REQUESTS_CA_BUNDLE', None)
+        for name in ('REQUESTS_CA_BUNDLE', 'NOTIFY_SOCKET', 'WATCHDOG_USEC'):
+            env.pop(name, None)
+        env.update(self.env)
         self._stdout = open(self.stdout_path, 'ab')
         self._log = open(self.log_path, 'ab')
         self.process = subprocess.Popen(

@@ -28,6 +28,9 @@ TRANSIENT_CODES = frozenset({
     4211,  # DatabaseTimeout
     4204,  # LimitsExceeded
 })
+# Commands that change IPA; with dry_run they are logged, not sent.
+WRITE_COMMANDS = frozenset({'host_del', 'dnsrecord_add', 'dnsrecord_del', 'service_del',
+                            'host_mod', 'dnsrecord_mod', 'batch'})
 NOT_FOUND = 4001
 EMPTY_MODLIST = 4202       # adding a value that is already there
 ATTR_VALUE_NOT_FOUND = 4026  # removing a value that is not there
@@ -54,7 +57,7 @@ class IPAClient:
     """The few IPA operations novajoin-notify needs, over reused sessions."""
 
     def __init__(self, servers, ca_cert, username, password, timeout=30.0,
-                 max_connections=8, client_factory=ClientMeta):
+                 max_connections=8, client_factory=ClientMeta, dry_run=False):
         if not servers:
             raise ValueError('[ipa] server is not set')
         if not ca_cert:
@@ -69,6 +72,7 @@ class IPAClient:
         self._slots = threading.BoundedSemaphore(max_connections)
         self._preferred = 0
         self._lock = threading.Lock()
+        self.dry_run = dry_run
 
     # -- sessions -----------------------------------------------------------
 
@@ -133,6 +137,9 @@ class IPAClient:
     def call(self, method, *args, **options):
         """Run one IPA command; returns its result, raises ours or python-freeipa's
         NotFound / BadRequest for answers the caller must interpret."""
+        if self.dry_run and method in WRITE_COMMANDS:
+            LOG.info('dry-run: would call %s %s %s', method, list(args), options)
+            return {'result': {}, 'value': list(args), 'summary': 'dry-run'}
         with self._session() as client:
             try:
                 return self._call_once(client, method, args, options)
@@ -164,6 +171,11 @@ class IPAClient:
 
     def remove_host(self, fqdn):
         """Remove a host and its DNS records. True: removed; False: it was not there."""
+        if self.dry_run:
+            try:
+                self.call('host_show', fqdn)
+            except ipa_exc.NotFound:
+                return False
         try:
             self.call('host_del', fqdn, updatedns=True)
         except ipa_exc.NotFound:

@@ -154,13 +154,21 @@ class Neutron:
         self._filter = {'service_type': 'network', 'interface': interface,
                         'region_name': region_name}
 
-    def port(self, port_id):
-        """(device_id, device_owner) of a port, or None when neutron no longer has it."""
+    def _get(self, path, key):
         with translated_errors('neutron'):
             try:
-                response = self._session.get(f'/v2.0/ports/{port_id}',
-                                             endpoint_filter=self._filter)
+                response = self._session.get(path, endpoint_filter=self._filter)
             except ks_exc.NotFound:
                 return None
-        port = response.json().get('port') or {}
+        return response.json().get(key) or {}
+
+    def port(self, port_id):
+        """(device_id, device_owner) of a port, or None when neutron no longer has it."""
+        port = self._get(f'/v2.0/ports/{port_id}', 'port')
+        if port is None:
+            return None
         return port.get('device_id') or '', port.get('device_owner') or ''
+
+    def floatingip(self, fip_id):
+        """The floating IP as neutron has it now, or None when it is gone."""
+        return self._get(f'/v2.0/floatingips/{fip_id}', 'floatingip')

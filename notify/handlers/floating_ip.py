@@ -1,4 +1,12 @@
-"""Floating IPs: the A/AAAA and PTR records of an enrolled instance follow them."""
+"""Floating IPs: the A/AAAA and PTR records of an enrolled instance follow them.
+
+A notification only says that a floating IP changed. Neutron's current state of
+that floating IP is what the records are made to match, so two notifications
+about one address handled out of order, or twice, still leave the records
+right. Work on one address, and on one host name, is done by one worker at a
+time; the owner is checked again once its name is locked, so an instance
+deleted meanwhile never gets its record back.
+"""
 
 import logging
 
@@ -15,12 +23,13 @@ COMPUTE_OWNER = 'compute:'
 class FloatingIPHandler(Handler):
     events = (FloatingIPAssociated, FloatingIPReleased)
 
-    def __init__(self, dns, nova, neutron, enrollment, naming, manage_ptr=True):
+    def __init__(self, dns, nova, neutron, enrollment, naming, locks, manage_ptr=True):
         self._dns = dns
         self._nova = nova
         self._neutron = neutron
         self._enrollment = enrollment
         self._naming = naming
+        self._locks = locks
         self._manage_ptr = manage_ptr
 
     def handle(self, event):
@@ -29,42 +38,61 @@ class FloatingIPHandler(Handler):
             LOG.info('floating IP %s was deleted but neutron sent no address; any DNS '
                      'record of it is left for the audit', event.floatingip_id)
             return
-        owner = self._owner(event) if isinstance(event, FloatingIPAssociated) else None
-        hints = {owner} if owner else set()
-        if event.project_id:
-            hints.add(self._naming.zone(event.project_id))
-        hints.add(self._naming.domain)
+        with self._locks(address):
+            target = self._target(event)
+            owner = self._owner(address, *target) if target else None
+            with self._locks(owner):
+                if owner and self._nova.server(target[0]) is None:
+                    owner = None   # deleted while we looked
+                self._reconcile(address, owner, event.project_id)
+
+    def _reconcile(self, address, owner, project_id):
+        hints = {owner, self._naming.domain} - {None}
+        if project_id:
+            hints.add(self._naming.zone(project_id))
         pointing = self._dns.names_pointing_at(address, hints)
         actions = decide.plan_floating_ip(address, owner, pointing, self._manage_ptr)
         self._dns.apply(actions)
         LOG.info('floating IP %s %s: %s', address,
-                 f'now names {owner}' if owner else 'names no enrolled instance',
-                 f'{len(actions)} record(s) made as wanted' if actions else 'nothing to change')
+                 f'names {owner}' if owner else 'names no enrolled instance',
+                 f'{len(actions)} record change(s) applied' if actions else 'records as wanted')
 
-    def _owner(self, event):
-        """The FQDN of the enrolled instance the floating IP now points at, or None."""
-        instance_id, device_owner = event.instance_id, event.device_owner
-        if not instance_id or not device_owner:
-            port = self._neutron.port(event.port_id)
-            if port is None:
-                LOG.debug('port %s of floating IP %s is gone', event.port_id,
-                          event.floating_ip)
+    def _target(self, event):
+        """(instance_id, device_owner) the floating IP points at now, or None."""
+        if event.source == 'nova-network' or not event.floatingip_id:
+            if isinstance(event, FloatingIPReleased):
                 return None
-            instance_id, device_owner = port
+            return self._port_target(event.port_id, event.instance_id, event.device_owner)
+        fip = self._neutron.floatingip(event.floatingip_id)
+        if not fip or not fip.get('port_id'):
+            return None
+        details = fip.get('port_details') or {}
+        return self._port_target(fip['port_id'], details.get('device_id'),
+                                 details.get('device_owner'))
+
+    def _port_target(self, port_id, instance_id, device_owner):
+        if instance_id and device_owner:
+            return instance_id, device_owner
+        port = self._neutron.port(port_id)
+        if port is None:
+            LOG.debug('port %s is gone', port_id)
+        return port
+
+    def _owner(self, address, instance_id, device_owner):
+        """The FQDN of the enrolled instance behind the floating IP, or None."""
         if not instance_id or not device_owner.startswith(COMPUTE_OWNER):
-            LOG.debug('floating IP %s points at a %s port, not an instance',
-                      event.floating_ip, device_owner or 'unowned')
+            LOG.debug('floating IP %s points at a %s port, not an instance', address,
+                      device_owner or 'unowned')
             return None
         server = self._nova.server(instance_id)
         if server is None:
             return None
         if not self._enrollment.enrolled(server.metadata, image_id=server.image_id):
             LOG.debug('instance %s is not enrolled in IPA: floating IP %s not published',
-                      instance_id, event.floating_ip)
+                      instance_id, address)
             return None
         try:
             return self._naming.fqdn(server.hostname, server.project_id)
         except BadNotification as exc:
-            LOG.warning('instance %s behind floating IP %s: %s', instance_id,
-                        event.floating_ip, exc)
+            LOG.warning('instance %s behind floating IP %s: %s', instance_id, address, exc)
             return None

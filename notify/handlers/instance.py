@@ -14,12 +14,13 @@ LOG = logging.getLogger(__name__)
 class InstanceDeleteHandler(Handler):
     events = (InstanceDeleted,)
 
-    def __init__(self, ipa, dns, nova, enrollment, naming):
+    def __init__(self, ipa, dns, nova, enrollment, naming, locks):
         self._ipa = ipa
         self._dns = dns
         self._nova = nova
         self._enrollment = enrollment
         self._naming = naming
+        self._locks = locks   # one worker at a time per host name
 
     def handle(self, event):
         if not self._enrollment.enrolled(event.metadata, event.image_properties,
@@ -28,6 +29,11 @@ class InstanceDeleteHandler(Handler):
                       event.instance_id, event.hostname)
             return
         fqdn = self._naming.fqdn(event.hostname, event.project_id)
+        with self._locks(fqdn):
+            self._delete(event, fqdn)
+
+    def _delete(self, event, fqdn):
+        # nova is asked inside the lock: a new instance taking the name is seen.
         action = decide.plan_instance_delete(event.instance_id, fqdn, self._live(event))
         if isinstance(action, decide.KeepHost):
             LOG.warning('keeping IPA host %s of deleted instance %s: %s',
@@ -48,7 +54,9 @@ class InstanceDeleteHandler(Handler):
 
     def _remove_host(self, fqdn, instance_id, what='host'):
         if self._ipa.remove_host(fqdn):
-            LOG.info('removed IPA %s %s of deleted instance %s', what, fqdn, instance_id)
+            LOG.info('%s IPA %s %s of deleted instance %s',
+                     'dry-run: would remove' if self._ipa.dry_run else 'removed', what, fqdn,
+                     instance_id)
             return
         LOG.info('IPA %s %s of deleted instance %s was already gone', what, fqdn,
                  instance_id)

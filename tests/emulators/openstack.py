@@ -685,7 +685,9 @@ class OpenStackEmulator:
             return copy.deepcopy(port)
 
     def add_floatingip(self, fip_id, floating_ip_address, port_id=None,
-                       fixed_ip_address=None, project_id=None):
+                       fixed_ip_address=None, project_id=None, port_details=True):
+        """Create or replace (re-associate) a floating IP. ``port_details=False``:
+        a neutron without the fip-port-details extension."""
         now = _iso(_now())
         project_id = project_id or self.project_id
         with self._lock:
@@ -703,7 +705,7 @@ class OpenStackEmulator:
                 'port_details': None, 'tags': [], 'created_at': now, 'updated_at': now,
                 'revision_number': 0,
             }
-            if port is not None:
+            if port is not None and port_details:
                 fip['port_details'] = {
                     'name': port['name'], 'network_id': port['network_id'],
                     'mac_address': port['mac_address'],
@@ -711,6 +713,10 @@ class OpenStackEmulator:
                     'device_id': port['device_id'], 'device_owner': port['device_owner']}
             self._floatingips[fip_id] = fip
             return copy.deepcopy(fip)
+
+    def delete_floatingip(self, fip_id):
+        with self._lock:
+            self._floatingips.pop(fip_id, None)
 
     def expire_tokens(self):
         """Every token issued so far stops being valid; clients must authenticate again."""

@@ -37,6 +37,22 @@ def instance(cloud, hostname, metadata=ENROLLED, project=PROJECT):
     return server_id, port_id
 
 
+def neutron_says(cloud, neutron, fip_id, address, port_id=None, event='floatingip.update.end',
+                 details=True):
+    """Change the floating IP in (emulated) neutron, then notify it, as neutron does."""
+    fip = cloud.add_floatingip(fip_id, address, port_id, None, PROJECT, port_details=details)
+    sent = dict(fip)
+    if not details:
+        sent.pop('port_details', None)
+    neutron.send(event, {'floatingip': sent})
+    return fip
+
+
+def neutron_deletes(cloud, neutron, fip):
+    cloud.delete_floatingip(fip['id'])
+    neutron.send('floatingip.delete.end', {'floatingip_id': fip['id'], 'floatingip': fip})
+
+
 def drained(rabbit, topic):
     rabbit.wait_queue(f'{topic}.info', lambda q: q is not None and q['messages'] == 0,
                       timeout=30)
@@ -50,8 +66,7 @@ def test_associate_at_create_with_port_details(start_daemon, neutron, ipa, cloud
     server_id, port_id = instance(cloud, 'web1')
     ipa.add_host('web1.example.test')
     start_daemon()
-    neutron.send('floatingip.create.end', {'floatingip': payloads.neutron_floatingip(
-        'fip-1', '198.51.100.7', port_id, '10.0.0.5', PROJECT, device_id=server_id)})
+    neutron_says(cloud, neutron, 'fip-1', '198.51.100.7', port_id, 'floatingip.create.end')
     wait_for(lambda: records(ipa, ZONE, 'web1').get('A') == ['198.51.100.7'], what='A record')
     wait_for(lambda: records(ipa, REV4, '7') == {'PTR': ['web1.example.test.']}, what='PTR')
     # port_details named the instance: neutron was not asked about the port.
@@ -67,9 +82,8 @@ def test_associate_by_update_move_disassociate(start_daemon, neutron, ipa, cloud
     ipa.add_record(ZONE, 'web1', 'A', '198.51.100.20')      # web1's other address
     daemon = start_daemon()
 
-    def update(port):
-        neutron.send('floatingip.update.end', {'floatingip': payloads.neutron_floatingip(
-            'fip-2', '198.51.100.8', port, '10.0.0.6' if port else None, PROJECT)})
+    def update(port):   # a neutron without the fip-port-details extension
+        neutron_says(cloud, neutron, 'fip-2', '198.51.100.8', port, details=False)
 
     update(port1)   # associate; no port_details: the port is looked up in neutron
     wait_for(lambda: '198.51.100.8' in records(ipa, ZONE, 'web1').get('A', []), what='web1 A')
@@ -99,15 +113,14 @@ def test_delete_with_object_and_id_alone(start_daemon, neutron, ipa, cloud, rabb
     server_id, port_id = instance(cloud, 'web3')
     ipa.add_host('web3.example.test')
     daemon = start_daemon()
-    fip = payloads.neutron_floatingip('fip-3', '198.51.100.9', port_id, '10.0.0.7', PROJECT,
-                                      device_id=server_id)
-    neutron.send('floatingip.create.end', {'floatingip': fip})
+    fip = neutron_says(cloud, neutron, 'fip-3', '198.51.100.9', port_id,
+                       'floatingip.create.end')
     wait_for(lambda: records(ipa, ZONE, 'web3').get('A') == ['198.51.100.9'], what='A')
     neutron.send('floatingip.delete.end', {'floatingip_id': 'fip-old'})   # very old neutron
     drained(rabbit, topic)
     assert 'fip-old was deleted but neutron sent no address' in daemon.log()
     assert records(ipa, ZONE, 'web3') == {'A': ['198.51.100.9']}
-    neutron.send('floatingip.delete.end', {'floatingip_id': 'fip-3', 'floatingip': fip})
+    neutron_deletes(cloud, neutron, fip)
     wait_for(lambda: records(ipa, ZONE, 'web3') == {} and records(ipa, REV4, '9') == {},
              what='records removed on delete')
 
@@ -132,8 +145,7 @@ def test_instance_delete_with_floating_ip_attached(start_daemon, neutron, nova, 
     server_id, port_id = instance(cloud, 'web4')
     ipa.add_host('web4.example.test')
     start_daemon()
-    neutron.send('floatingip.update.end', {'floatingip': payloads.neutron_floatingip(
-        'fip-4', '198.51.100.40', port_id, '10.0.0.8', PROJECT, device_id=server_id)})
+    neutron_says(cloud, neutron, 'fip-4', '198.51.100.40', port_id)
     wait_for(lambda: records(ipa, REV4, '40') == {'PTR': ['web4.example.test.']}, what='PTR')
     # neutron drops the association without a notification; nova sends no addresses.
     cloud.delete_server(server_id)
@@ -159,8 +171,7 @@ def test_no_reverse_zone_means_no_ptr(start_daemon, neutron, ipa, cloud, rabbit,
     server_id, port_id = instance(cloud, 'web5')
     ipa.add_host('web5.example.test')
     daemon = start_daemon()
-    neutron.send('floatingip.update.end', {'floatingip': payloads.neutron_floatingip(
-        'fip-5', '203.0.113.5', port_id, '10.0.0.9', PROJECT)})
+    neutron_says(cloud, neutron, 'fip-5', '203.0.113.5', port_id)
     wait_for(lambda: records(ipa, ZONE, 'web5').get('A') == ['203.0.113.5'], what='A')
     drained(rabbit, topic)
     assert 'no reverse zone in IPA serves 203.0.113.5' in daemon.log()
@@ -171,8 +182,7 @@ def test_non_enrolled_instance_is_not_published(start_daemon, neutron, ipa, clou
                                                 topic, zones):
     server_id, port_id = instance(cloud, 'plain2', metadata={})
     start_daemon()
-    neutron.send('floatingip.update.end', {'floatingip': payloads.neutron_floatingip(
-        'fip-6', '198.51.100.60', port_id, '10.0.0.10', PROJECT)})
+    neutron_says(cloud, neutron, 'fip-6', '198.51.100.60', port_id)
     drained(rabbit, topic)
     assert records(ipa, ZONE, 'plain2') == {}
     assert records(ipa, REV4, '60') == {}
@@ -183,8 +193,7 @@ def test_router_port_is_not_an_instance(start_daemon, neutron, ipa, cloud, rabbi
                                         zones):
     cloud.add_port('port-lb', 'lb-1', 'Octavia', project_id=PROJECT)
     start_daemon()
-    neutron.send('floatingip.update.end', {'floatingip': payloads.neutron_floatingip(
-        'fip-7', '198.51.100.70', 'port-lb', '10.0.0.11', PROJECT)})
+    neutron_says(cloud, neutron, 'fip-7', '198.51.100.70', 'port-lb')
     drained(rabbit, topic)
     assert not [c for c in ipa.call_log if c[0] == 'dnsrecord_add']
 
@@ -193,13 +202,26 @@ def test_ipv6_floating_ip(start_daemon, neutron, ipa, cloud, zones):
     server_id, port_id = instance(cloud, 'web6')
     ipa.add_host('web6.example.test')
     start_daemon()
-    neutron.send('floatingip.update.end', {'floatingip': payloads.neutron_floatingip(
-        'fip-8', '2001:db8::6', port_id, 'fd00::6', PROJECT, device_id=server_id)})
+    neutron_says(cloud, neutron, 'fip-8', '2001:db8::6', port_id)
     ptr_name = '6.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0'
     wait_for(lambda: records(ipa, ZONE, 'web6').get('AAAA') == ['2001:db8::6'], what='AAAA')
     wait_for(lambda: records(ipa, REV6, ptr_name) == {'PTR': ['web6.example.test.']},
              what='ip6 PTR')
-    neutron.send('floatingip.update.end', {'floatingip': payloads.neutron_floatingip(
-        'fip-8', '2001:db8::6', None, None, PROJECT)})
+    neutron_says(cloud, neutron, 'fip-8', '2001:db8::6', None)
     wait_for(lambda: records(ipa, ZONE, 'web6') == {} and records(ipa, REV6, ptr_name) == {},
              what='AAAA and PTR removed')
+
+
+def test_late_notification_does_not_undo_a_newer_state(start_daemon, neutron, ipa, cloud,
+                                                       rabbit, topic, zones):
+    """Notifications handled out of order (64 workers) still leave neutron's truth."""
+    server_id, port_id = instance(cloud, 'web7')
+    ipa.add_host('web7.example.test')
+    start_daemon()
+    fip = payloads.neutron_floatingip('fip-9', '198.51.100.90', port_id, '10.0.0.12', PROJECT,
+                                      device_id=server_id)
+    # neutron has already disassociated it; the associate notification arrives late.
+    cloud.add_floatingip('fip-9', '198.51.100.90', None, None, PROJECT)
+    neutron.send('floatingip.update.end', {'floatingip': fip})
+    drained(rabbit, topic)
+    assert records(ipa, ZONE, 'web7') == {} and records(ipa, REV4, '90') == {}

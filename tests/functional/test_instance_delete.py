@@ -192,7 +192,7 @@ def test_ipa_down_then_back(start_daemon, nova, ipa, rabbit, topic):
     ipa.down = True
     daemon = start_daemon()
     nova.send(*payloads.legacy_delete(str(uuid.uuid4()), 'web5', PROJECT, metadata=ENROLLED))
-    wait_for(lambda: daemon.log().count('not done, retrying') >= 2, what='retries')
+    wait_for(lambda: daemon.log().count('handing back') >= 2, what='hand-backs')
     assert ipa.has_host(fqdn)
     # Not acknowledged while IPA is down.
     info = rabbit.queues()[f'{topic}.info']

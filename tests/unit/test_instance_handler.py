@@ -5,11 +5,14 @@ import pytest
 from notify.errors import BadNotification
 from notify.handlers.common import Enrollment, InstanceNaming
 from notify.handlers.instance import InstanceDeleteHandler
+from notify.locks import KeyedLock
 from notify import parse
 from tests import payloads
 
 
 class FakeIPA:
+    dry_run = False
+
     def __init__(self, hosts):
         self.hosts = set(hosts)
         self.calls = []
@@ -78,7 +81,7 @@ class FakeKeystone:
 def handler(hosts=(), servers=(), images=None, keystone=None, dns=None):
     ipa, nova, glance = FakeIPA(hosts), FakeNova(servers), FakeGlance(images or {})
     h = InstanceDeleteHandler(ipa, dns or FakeDns(), nova, Enrollment(glance),
-                              InstanceNaming('example.test', keystone))
+                              InstanceNaming('example.test', keystone), KeyedLock())
     return h, ipa, nova, glance
 
 
