@@ -76,6 +76,13 @@ ipa_opts = [
     cfg.IntOpt('max_connections', default=8, min=1,
                help='Most IPA sessions open at once. Each is logged in once and '
                     'reused for many notifications.'),
+    cfg.FloatOpt('batch_window', default=0.01, min=0.0,
+                 help='Seconds IPA calls of concurrent notifications are gathered to '
+                      'be sent as one IPA batch request (each notification still gets '
+                      'its own result). A lone call waits this long and goes out as '
+                      'itself. 0 disables batching.'),
+    cfg.IntOpt('batch_size', default=50, min=1,
+               help='Most IPA calls in one batch request.'),
 ]
 
 dns_opts = [

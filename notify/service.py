@@ -51,7 +51,8 @@ def build_handlers(conf, dry_run=False):
                                       cache.ttl, cache.size)
     ipa = IPAClient(conf.ipa.server, conf.ipa.ca_cert, conf.ipa.username,
                     conf.ipa.password, timeout=conf.ipa.timeout,
-                    max_connections=conf.ipa.max_connections, dry_run=dry_run)
+                    max_connections=conf.ipa.max_connections, dry_run=dry_run,
+                    batch_window=conf.ipa.batch_window, batch_size=conf.ipa.batch_size)
     dns = IPADns(ipa, zone_ttl=cache.ttl, record_ttl=conf.dns.ttl)
     nova = openstack.Nova(session, sc.interface, sc.region_name)
     glance = openstack.Glance(session, sc.interface, sc.region_name, cache.ttl, cache.size)

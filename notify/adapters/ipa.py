@@ -16,6 +16,7 @@ from python_freeipa import ClientMeta
 from python_freeipa import exceptions as ipa_exc
 from requests.adapters import HTTPAdapter
 
+from notify.adapters.ipa_batch import Batcher, batch_entry_error
 from notify.errors import PermanentError, TransientError
 
 LOG = logging.getLogger(__name__)
@@ -57,7 +58,8 @@ class IPAClient:
     """The few IPA operations novajoin-notify needs, over reused sessions."""
 
     def __init__(self, servers, ca_cert, username, password, timeout=30.0,
-                 max_connections=8, client_factory=ClientMeta, dry_run=False):
+                 max_connections=8, client_factory=ClientMeta, dry_run=False,
+                 batch_window=0.0, batch_size=50):
         if not servers:
             raise ValueError('[ipa] server is not set')
         if not ca_cert:
@@ -73,6 +75,10 @@ class IPAClient:
         self._preferred = 0
         self._lock = threading.Lock()
         self.dry_run = dry_run
+        self._batcher = None
+        if batch_window > 0 and batch_size > 1:
+            self._batcher = Batcher(self._call_direct, self._call_batch, batch_window,
+                                    batch_size, senders=max_connections)
 
     # -- sessions -----------------------------------------------------------
 
@@ -140,6 +146,26 @@ class IPAClient:
         if self.dry_run and method in WRITE_COMMANDS:
             LOG.info('dry-run: would call %s %s %s', method, list(args), options)
             return {'result': {}, 'value': list(args), 'summary': 'dry-run'}
+        if self._batcher is not None:
+            return self._batcher.call(method, args, options)
+        return self._call_direct(method, args, options)
+
+    def _call_batch(self, calls):
+        """One IPA ``batch`` request; a result or an exception for each call."""
+        methods = [{'method': method, 'params': [list(args),
+                                                 dict(options, version=self._factory.version)]}
+                   for method, args, options in calls]
+        entries = self._call_direct('batch', (methods,), {})['results']
+        results = []
+        for (method, _, _), entry in zip(calls, entries):
+            if entry.get('error') is None:
+                results.append(entry)
+                continue
+            exc = batch_entry_error(entry)
+            results.append(_transient(method, exc) or exc)
+        return results
+
+    def _call_direct(self, method, args, options):
         with self._session() as client:
             try:
                 return self._call_once(client, method, args, options)
@@ -161,10 +187,9 @@ class IPAClient:
         except requests.RequestException as exc:
             raise TransientError(f'IPA unreachable: {type(exc).__name__}') from None
         except ipa_exc.FreeIPAError as exc:
-            code = error_code(exc)
-            if code in TRANSIENT_CODES or (isinstance(code, int) and 500 <= code < 600):
-                raise TransientError(f'IPA {method} failed: {_short(exc)} '
-                                     f'(code {code})') from None
+            transient = _transient(method, exc)
+            if transient is not None:
+                raise transient from None
             raise
 
     # -- operations ---------------------------------------------------------
@@ -184,6 +209,14 @@ class IPAClient:
             raise PermanentError(f'IPA refused host_del {fqdn}: {_short(exc)} '
                                  f'(code {error_code(exc)})') from None
         return True
+
+
+def _transient(method, exc):
+    """A TransientError for IPA answers that may heal by themselves, else None."""
+    code = error_code(exc)
+    if code in TRANSIENT_CODES or (isinstance(code, int) and 500 <= code < 600):
+        return TransientError(f'IPA {method} failed: {_short(exc)} (code {code})')
+    return None
 
 
 def _short(exc):

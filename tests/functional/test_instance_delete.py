@@ -246,3 +246,21 @@ def test_sigterm_and_sigint_stop_cleanly(start_daemon):
         daemon = start_daemon(name=name)
         assert daemon.stop(signum) == 0
         assert 'stopped' in daemon.log()
+
+
+def test_burst_is_batched_and_a_failing_entry_is_retried_alone(start_daemon, nova, ipa,
+                                                               rabbit, topic):
+    fqdns = [enrolled_host(ipa, f'burst{i}') for i in range(40)]
+    ipa.fail_next('host_del', 4203, 'DatabaseError', 'LDAP is busy', count=1)
+    start_daemon(extra='[ipa]\nbatch_window = 0.05\n')
+    ipa.reset_stats()
+    for i in range(40):
+        nova.send(*payloads.legacy_delete(str(uuid.uuid4()), f'burst{i}', PROJECT,
+                                          metadata=ENROLLED))
+    wait_for(lambda: not any(ipa.has_host(f) for f in fqdns), what='burst removed')
+    drained(rabbit, topic)
+    dels = host_del_calls(ipa)
+    assert ipa.stats['calls']['batch'] >= 1
+    # 40 deletes (+1 retry of the failed entry) in far fewer IPA requests.
+    assert ipa.stats['http_requests'] <= 20
+    assert 41 <= len(dels) <= 42

@@ -1,0 +1,70 @@
+"""The batcher: concurrent calls share one IPA batch; each gets its own outcome."""
+
+import threading
+
+from python_freeipa import exceptions as ipa_exc
+
+from notify.adapters.ipa_batch import Batcher, batch_entry_error
+
+
+class Recorder:
+    def __init__(self):
+        self.single, self.batches = [], []
+
+    def one(self, method, args, options):
+        self.single.append((method, args))
+        return {'single': args[0]}
+
+    def many(self, calls):
+        self.batches.append(calls)
+        return [ValueError(f'bad {a[0]}') if a[0] == 'x3' else {'batched': a[0]}
+                for _, a, _ in calls]
+
+
+def run_concurrently(batcher, names):
+    results = {}
+
+    def work(name):
+        try:
+            results[name] = batcher.call('host_del', (name,), {})
+        except Exception as exc:
+            results[name] = exc
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in names]
+    [t.start() for t in threads]
+    [t.join(10) for t in threads]
+    return results
+
+
+def test_lone_call_goes_out_as_itself():
+    rec = Recorder()
+    batcher = Batcher(rec.one, rec.many, window=0.01, max_size=10, senders=2)
+    assert batcher.call('host_del', ('a',), {}) == {'single': 'a'}
+    assert rec.batches == []
+
+
+def test_concurrent_calls_share_batches_and_keep_their_own_outcome():
+    rec = Recorder()
+    batcher = Batcher(rec.one, rec.many, window=0.2, max_size=4, senders=2)
+    names = [f'x{i}' for i in range(8)]
+    results = run_concurrently(batcher, names)
+    assert sum(len(b) for b in rec.batches) + len(rec.single) == 8
+    assert all(len(b) <= 4 for b in rec.batches) and len(rec.batches) >= 2
+    assert isinstance(results['x3'], ValueError)
+    assert all(results[n] in ({'batched': n}, {'single': n}) for n in names if n != 'x3')
+
+
+def test_failed_request_fails_every_call_in_it():
+    def many(calls):
+        raise ConnectionError('down')
+    batcher = Batcher(lambda *a: None, many, window=0.2, max_size=3, senders=1)
+    results = run_concurrently(batcher, ['a', 'b', 'c'])
+    assert all(isinstance(r, ConnectionError) for r in results.values())
+
+
+def test_batch_entry_error_maps_ipa_codes():
+    assert isinstance(batch_entry_error({'error': 'x: host not found', 'error_code': 4001,
+                                         'error_name': 'NotFound'}), ipa_exc.NotFound)
+    exc = batch_entry_error({'error': 'no modifications to be performed',
+                             'error_code': 4202, 'error_name': 'EmptyModlist'})
+    assert isinstance(exc, ipa_exc.BadRequest) and exc.code == 4202
