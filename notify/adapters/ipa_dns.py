@@ -140,15 +140,15 @@ class IPADns:
 
     def service_managers(self, principal):
         """Hosts managing a service, or None when IPA has no such service."""
-        try:
-            result = self._ipa.call('service_show', principal)['result']
-        except ipa_exc.NotFound:
-            return None
-        return {h.lower() for h in result.get('managedby_host', [])}
+        return self._managers('service_show', principal)
 
     def host_managers(self, fqdn):
+        """Hosts managing a host (a TripleO VIP), or None when IPA has no such host."""
+        return self._managers('host_show', fqdn)
+
+    def _managers(self, command, name):
         try:
-            result = self._ipa.call('host_show', fqdn)['result']
+            result = self._ipa.call(command, name)['result']
         except ipa_exc.NotFound:
             return None
         return {h.lower() for h in result.get('managedby_host', [])}
