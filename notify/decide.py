@@ -8,7 +8,7 @@ import dataclasses
 import json
 import re
 
-from notify.errors import BadNotification
+from notify.errors import BadNotification, shown
 
 TRUE_VALUES = frozenset({'true', '1', 'yes'})
 ENROLL_KEY = 'ipa_enroll'
@@ -49,7 +49,7 @@ def dns_label(name):
     label = _NOT_LDH.sub('-', name.lower())
     label = label.strip('-')[:63].rstrip('-')
     if not label:
-        raise BadNotification(f'project name {name!r} gives no usable DNS label')
+        raise BadNotification(f'project name {shown(name)} gives no usable DNS label')
     return label
 
 
@@ -77,7 +77,7 @@ def instance_fqdn(hostname, domain, project_label=None):
         labels = name[:-len(suffix)].split('.')
         if all(is_label(label) for label in labels):
             return name
-    raise BadNotification(f'hostname {hostname!r} is not a valid DNS label nor a '
+    raise BadNotification(f'hostname {shown(hostname)} is not a valid DNS label nor a '
                           f'name inside {domain}')
 
 
@@ -205,8 +205,8 @@ def subhosts(fqdn, metadata, domain):
             if is_label(label):
                 result.add(f'{short}.{label}.{domain}')
             else:
-                problems.append(f'network name {network!r} of service {service!r} is not '
-                                f'a DNS label')
+                problems.append(f'network name {shown(network)} of service '
+                                f'{shown(service)} is not a DNS label')
     result.discard(fqdn)
     return sorted(result), problems
 
@@ -224,8 +224,8 @@ def managed_services(metadata, domain):
         host = host.rstrip('.').lower()
         if (not service or not host or '/' in host or not host.endswith('.' + domain)
                 or not all(is_label(label) for label in host.split('.'))):
-            problems.append(f'metadata {key} = {value!r} is not a service principal of a '
-                            f'host in {domain}')
+            problems.append(f'metadata {key} = {shown(value)} is not a service principal '
+                            f'of a host in {domain}')
             continue
         result[f'{service}/{host}'] = host
     return result, problems

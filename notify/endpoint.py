@@ -135,40 +135,49 @@ class NotificationEndpoint:
     del _priority
 
     def _process(self, message):
+        # Failures are logged after their except block: inside one, oslo.log
+        # would append the exception's text to the line a second time.
+        give_up = None
         try:
             event = parse.parse(message.event_type, message.payload)
         except BadNotification as exc:
-            return self._give_up(message, f'bad input: {exc}', 1, 'ignoring')
+            give_up = ('ignoring', f'bad input: {exc}')
+        if give_up:
+            return self._give_up(message, give_up[1], 1, give_up[0])
         handlers = self._handlers.get(type(event), ())
         for attempt in range(1, self._policy.attempts + 1):
+            unexpected = False
             try:
                 for handler in handlers:
                     handler.handle(event)
             except BadNotification as exc:
-                return self._give_up(message, f'bad input: {exc}', attempt, 'ignoring')
+                give_up = ('ignoring', f'bad input: {exc}')
             except PermanentError as exc:
-                return self._give_up(message, str(exc), attempt, 'giving up on')
+                give_up = ('giving up on', str(exc))
             except TransientError as exc:
-                failure, unexpected = exc, False
+                failure = exc
             except Exception as exc:
                 LOG.exception('unexpected failure on %s notification %s', message.event_type,
                               message.id)
                 failure, unexpected = exc, True
-                break   # a bug does not heal within seconds: no in-process retry
             else:
                 self._failures.forget(message.key)
                 return HANDLED
+            if give_up:
+                return self._give_up(message, give_up[1], attempt, give_up[0])
+            if unexpected:
+                break   # a bug does not heal within seconds: no in-process retry
             if attempt < self._policy.attempts:
                 delay = self._policy.backoff(attempt)
                 LOG.debug('retry %d/%d of %s notification %s in %.2fs: %s', attempt + 1,
                           self._policy.attempts, message.event_type, message.id, delay,
-                          failure)
+                          bounded(failure))
                 self._sleep(delay)
         return self._after_failure(message, failure, unexpected)
 
     def _after_failure(self, message, failure, unexpected):
         rounds, first = self._failures.note(message.key, self._clock())
-        what = f'{type(failure).__name__}: {failure}' if unexpected else str(failure)
+        what = bounded(f'{type(failure).__name__}: {failure}' if unexpected else failure)
         if unexpected and rounds >= self._policy.max_unexpected:
             return self._give_up(message, f'still failing after {rounds} rounds: {what}',
                                  rounds, 'giving up on')
@@ -184,6 +193,7 @@ class NotificationEndpoint:
     def _give_up(self, message, reason, attempts, verb):
         """Spool the message with its reason, then acknowledge it."""
         self._failures.forget(message.key)
+        reason = bounded(reason)
         where = ''
         if self._spool is not None:
             try:
@@ -238,15 +248,22 @@ class SafeNotificationDispatcher(notify_dispatcher.NotificationDispatcher):
         try:
             return super().dispatch(incoming)
         except Exception as exc:
-            message = getattr(incoming, 'message', None)
-            message = message if isinstance(message, dict) else {}
-            LOG.error('ignoring %s notification %s: unreadable envelope (%s: %s)',
-                      printable(message.get('event_type')),
-                      printable(message.get('message_id')), type(exc).__name__, exc)
-            return HANDLED
+            problem = f'{type(exc).__name__}: {bounded(exc)}'
+        message = getattr(incoming, 'message', None)
+        message = message if isinstance(message, dict) else {}
+        LOG.error('ignoring %s notification %s: unreadable envelope (%s)',
+                  printable(message.get('event_type')),
+                  printable(message.get('message_id')), problem)
+        return HANDLED
 
 
-def printable(value):
+def bounded(value, limit=500):
+    """Text for one log line: control characters escaped, at most ``limit`` chars."""
+    text = printable(str(value), limit)
+    return text if len(str(value)) <= limit else text + '...'
+
+
+def printable(value, limit=120):
     """A value safe for one log line: escaped control characters, bounded length."""
     text = value if isinstance(value, str) else repr(value)
-    return text[:120].encode('unicode_escape').decode('ascii')
+    return text[:limit].encode('unicode_escape').decode('ascii')

@@ -23,3 +23,10 @@ class TransientError(NotifyError):
 
 class PermanentError(NotifyError):
     """The work was refused in a way no retry will change."""
+
+
+def shown(value, limit=80):
+    """A value as it may appear in a log line: repr, control characters escaped,
+    at most ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + '...(%d chars)' % len(text)

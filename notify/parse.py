@@ -7,7 +7,7 @@ it knows but cannot understand raises BadNotification saying what is wrong.
 import ipaddress
 
 from notify import events
-from notify.errors import BadNotification
+from notify.errors import BadNotification, shown
 
 LEGACY_DELETE = 'compute.instance.delete.end'
 VERSIONED_DELETE = 'instance.delete.end'
@@ -101,7 +101,7 @@ def versioned_data(payload):
     name = payload.get('nova_object.name')
     version = payload.get('nova_object.version')
     if name not in VERSIONED_PAYLOADS:
-        raise BadNotification(f'payload object is {name!r}, not one of '
+        raise BadNotification(f'payload object is {shown(name)}, not one of '
                               f'{sorted(VERSIONED_PAYLOADS)}')
     if not isinstance(version, str):
         raise BadNotification(f'{name} has no nova_object.version')
@@ -147,10 +147,14 @@ def _address(value, name, where='floatingip'):
         raise BadNotification(f'{where} has no {name}' if value is None else
                               f'{where} field {name} is {type(value).__name__}, not str')
     try:
-        return str(ipaddress.ip_address(value))
+        address = ipaddress.ip_address(value)
     except ValueError:
-        raise BadNotification(f'{where} field {name} {value!r} is not an IP address') \
-            from None
+        raise BadNotification(f'{where} field {name} {shown(value)} is not an IP '
+                              f'address') from None
+    if getattr(address, 'scope_id', None):
+        raise BadNotification(f'{where} field {name} {shown(value)} has a scope: not a '
+                              f'floating IP')
+    return str(address)
 
 
 def _floatingip(payload):

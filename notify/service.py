@@ -23,28 +23,37 @@ LOG = logging.getLogger(__name__)
 
 
 class OneLineDrops(logging.Filter):
-    """oslo.messaging logs a body it cannot decode (not JSON, no envelope) with a
-    traceback, then drops it; say it in one line instead."""
+    """oslo.messaging logs, with a traceback, a body it cannot decode (then drops
+    it) and a redelivered message it has seen before (then ignores it); say each
+    in one line instead."""
+
+    REWRITES = {
+        'skipping it': 'dropping a message that is not a readable notification (%s: %s)',
+        'ignoring duplicate message': 'ignoring a message delivered twice (%s: %s)',
+    }
 
     def filter(self, record):
-        if record.exc_info and 'skipping it' in str(record.msg):
-            exc = record.exc_info[1]
-            record.msg = ('dropping a message that is not a readable notification '
-                          '(%s: %s)')
-            record.args = (type(exc).__name__, str(exc).splitlines()[0][:200] if str(exc)
-                           else '')
-            record.exc_info = None
-            record.exc_text = None
+        if not record.exc_info:
+            return True
+        for marker, text in self.REWRITES.items():
+            if marker in str(record.msg):
+                exc = record.exc_info[1]
+                first = str(exc).splitlines()[0] if str(exc) else ''
+                record.msg, record.args = text, (type(exc).__name__, first[:200])
+                record.exc_info = record.exc_text = None
         return True
 
 
 def install_log_filters():
-    logging.getLogger('oslo_messaging._drivers.impl_rabbit').addFilter(OneLineDrops())
+    # oslo.log names oslo.messaging's loggers "oslo.messaging..." (not "oslo_messaging").
+    for name in ('oslo.messaging._drivers.impl_rabbit', 'oslo.messaging._drivers.amqpdriver',
+                 'oslo_messaging._drivers.impl_rabbit', 'oslo_messaging._drivers.amqpdriver'):
+        logging.getLogger(name).addFilter(OneLineDrops())
 
 
 def build_handlers(conf, dry_run=False):
     sc, cache = conf.service_credentials, conf.cache
-    session = openstack.load_session(conf)
+    session = openstack.load_session(conf, pool_size=conf.executor_thread_pool_size)
     keystone = None
     if conf.ipa.project_subdomain:
         keystone = openstack.Keystone(session, sc.interface, sc.region_name,

@@ -10,6 +10,7 @@ from glanceclient import Client as GlanceClient
 from glanceclient import exc as glance_exc
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import session as ks_session
 from keystoneclient.v3 import client as keystone_client
 from novaclient import client as nova_client
 from novaclient import exceptions as nova_exc
@@ -25,11 +26,18 @@ LOG = logging.getLogger(__name__)
 NOVA_MICROVERSION = '2.53'
 
 
-def load_session(conf):
-    """One keystoneauth session for every OpenStack API the daemon calls."""
+def load_session(conf, pool_size=None):
+    """One keystoneauth session for every OpenStack API the daemon calls, with a
+    connection pool as large as the number of workers that share it."""
     group = opts.SERVICE_CREDENTIALS
     auth = ks_loading.load_auth_from_conf_options(conf, group)
-    return ks_loading.load_session_from_conf_options(conf, group, auth=auth)
+    session = ks_loading.load_session_from_conf_options(conf, group, auth=auth)
+    if pool_size:
+        adapter = ks_session.TCPKeepAliveAdapter(pool_connections=pool_size,
+                                                 pool_maxsize=pool_size)
+        session.session.mount('https://', adapter)
+        session.session.mount('http://', adapter)
+    return session
 
 
 @contextlib.contextmanager
