@@ -63,7 +63,9 @@ def build_handlers(conf, dry_run=False):
                     max_connections=conf.ipa.max_connections, dry_run=dry_run,
                     batch_window=conf.ipa.batch_window, batch_size=conf.ipa.batch_size)
     dns = IPADns(ipa, zone_ttl=cache.ttl, record_ttl=conf.dns.ttl)
-    nova = openstack.Nova(session, sc.interface, sc.region_name)
+    nova = openstack.Nova(session, sc.interface, sc.region_name,
+                          batch_window=conf.listener.lookup_batch_window,
+                          batch_size=conf.ipa.batch_size)
     glance = openstack.Glance(session, sc.interface, sc.region_name, cache.ttl, cache.size)
     naming = InstanceNaming(conf.ipa.domain, keystone)
     enrollment = Enrollment(glance)

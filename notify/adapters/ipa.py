@@ -16,7 +16,7 @@ from python_freeipa import ClientMeta
 from python_freeipa import exceptions as ipa_exc
 from requests.adapters import HTTPAdapter
 
-from notify.adapters.ipa_batch import Batcher, batch_entry_error
+from notify.batch import Batcher
 from notify.errors import PermanentError, TransientError
 
 LOG = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class IPAClient:
         self._batcher = None
         if batch_window > 0 and batch_size > 1:
             self._batcher = Batcher(self._call_direct, self._call_batch, batch_window,
-                                    batch_size, senders=max_connections)
+                                    batch_size, senders=max_connections, name='ipa-batch')
 
     # -- sessions -----------------------------------------------------------
 
@@ -209,6 +209,16 @@ class IPAClient:
             raise PermanentError(f'IPA refused host_del {fqdn}: {_short(exc)} '
                                  f'(code {error_code(exc)})') from None
         return True
+
+
+def batch_entry_error(entry):
+    """The python-freeipa exception for one failed ``batch`` entry."""
+    try:
+        ipa_exc.parse_error({'message': entry.get('error'), 'code': entry.get('error_code'),
+                             'name': entry.get('error_name')})
+    except ipa_exc.FreeIPAError as exc:
+        return exc
+    return ipa_exc.BadRequest(entry.get('error'), entry.get('error_code'))
 
 
 def _transient(method, exc):

@@ -16,6 +16,7 @@ from novaclient import client as nova_client
 from novaclient import exceptions as nova_exc
 
 from notify import opts
+from notify.batch import Batcher
 from notify.cache import ttl_cached
 from notify.errors import PermanentError, TransientError
 
@@ -107,26 +108,52 @@ class Glance:
 
 
 class Nova:
-    """Which instances nova still has, for the ownership check."""
+    """Which instances nova still has, for the ownership check.
 
-    def __init__(self, session, interface, region_name):
+    Ownership checks of concurrent notifications within ``batch_window`` are one
+    nova query (a regex naming all their hostnames), split again per hostname.
+    """
+
+    def __init__(self, session, interface, region_name, batch_window=0.0, batch_size=50,
+                 senders=4):
         self._client = nova_client.Client(NOVA_MICROVERSION, session=session,
                                           endpoint_type=interface, region_name=region_name)
+        self._batcher = None
+        if batch_window > 0 and batch_size > 1:
+            self._batcher = Batcher(self._one, self._many, batch_window, batch_size,
+                                    senders, name='nova-batch')
 
     def servers_named(self, hostname):
         """Not-deleted servers of all projects whose hostname's first label is that
-        of ``hostname``, as (id, hostname, project_id, status).
+        of ``hostname``, as (id, hostname, project_id, status)."""
+        short = hostname.split('.', 1)[0].lower()
+        if self._batcher is not None:
+            return self._batcher.call('servers_named', (short,), {})
+        return self._named([short])[short]
 
-        nova's hostname filter is an unanchored regex: anchor it, escape the name.
-        """
-        short = re.escape(hostname.split('.', 1)[0])
-        pattern = f'^{short}(\\..*)?$'
+    def _one(self, _method, args, _options):
+        return self._named([args[0]])[args[0]]
+
+    def _many(self, calls):
+        found = self._named([args[0] for _, args, _ in calls])
+        return [found[args[0]] for _, args, _ in calls]
+
+    def _named(self, labels):
+        """{label: servers} for one nova query. nova's hostname filter is an
+        unanchored regex: anchor it, escape the names."""
+        names = sorted(set(labels))
+        pattern = '^(%s)(\\..*)?$' % '|'.join(re.escape(n) for n in names)
         with translated_errors('nova'):
             servers = self._client.servers.list(
                 search_opts={'all_tenants': True, 'hostname': pattern}, limit=-1)
-        return [(s.id, getattr(s, 'OS-EXT-SRV-ATTR:hostname', None) or '',
-                 getattr(s, 'tenant_id', None) or '', getattr(s, 'status', ''))
-                for s in servers]
+        found = {name: [] for name in names}
+        for s in servers:
+            hostname = getattr(s, 'OS-EXT-SRV-ATTR:hostname', None) or ''
+            first = hostname.split('.', 1)[0].lower()
+            if first in found:
+                found[first].append((s.id, hostname, getattr(s, 'tenant_id', None) or '',
+                                     getattr(s, 'status', '')))
+        return found
 
     def server(self, instance_id):
         """The instance's facts, or None when nova no longer has it."""

@@ -805,6 +805,8 @@ class IPAEmulator:
         self._faults = collections.defaultdict(collections.deque)
         self.stats = {}
         self.call_log = []
+        # (time.monotonic(), fqdn) of every host deleted, for the benchmarks
+        self.host_removed_at = []
         self.reset_stats()
 
         self._create_host(self.master, {'description': ['IPA master']}, has_keytab=True)
@@ -1787,6 +1789,7 @@ class IPAEmulator:
                     f'DNS record(s) of host {fqdn} could not be removed. ({reason})',
                     host=fqdn, reason=reason))
         del self._hosts[fqdn]
+        self.host_removed_at.append((time.monotonic(), fqdn))
         # 389-ds referential integrity (referint-membership-attr: managedby)
         for entry in list(self._hosts.values()) + list(self._services.values()):
             if fqdn in entry['managedby']:

@@ -264,3 +264,20 @@ def test_burst_is_batched_and_a_failing_entry_is_retried_alone(start_daemon, nov
     # 40 deletes (+1 retry of the failed entry) in far fewer IPA requests.
     assert ipa.stats['http_requests'] <= 20
     assert 41 <= len(dels) <= 42
+
+
+def test_ownership_checks_of_a_burst_share_nova_queries(start_daemon, nova, ipa, cloud,
+                                                        rabbit, topic):
+    fqdns = [enrolled_host(ipa, f'own{i}') for i in range(30)]
+    live = cloud.add_server(str(uuid.uuid4()), 'own7', OTHER_PROJECT)['id']
+    start_daemon(extra='[listener]\nlookup_batch_window = 0.05\n')
+    cloud.reset_stats()
+    for i in range(30):
+        nova.send(*payloads.legacy_delete(str(uuid.uuid4()), f'own{i}', PROJECT,
+                                          metadata=ENROLLED))
+    wait_for(lambda: sum(ipa.has_host(f) for f in fqdns) == 1, what='burst removed')
+    drained(rabbit, topic)
+    # own7 is still carried by a live instance; the 29 others are gone.
+    assert ipa.has_host('own7.example.test') and live
+    lists = [p for (m, p, q) in cloud.request_log if m == 'GET' and '/servers' in p]
+    assert len(lists) < 30

@@ -4,7 +4,8 @@ import threading
 
 from python_freeipa import exceptions as ipa_exc
 
-from notify.adapters.ipa_batch import Batcher, batch_entry_error
+from notify.adapters.ipa import batch_entry_error
+from notify.batch import Batcher
 
 
 class Recorder:

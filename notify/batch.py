@@ -1,11 +1,11 @@
-"""Coalesce concurrent IPA calls into IPA ``batch`` requests.
+"""Coalesce concurrent calls of the workers into batches.
 
-Workers handling notifications at the same time each make their own IPA calls.
-Calls arriving within ``window`` seconds of each other (up to ``max_size``) are
-sent as one ``batch`` request; a lone call goes out as itself. Every caller gets
-its own result, or its own error: one failing entry of a batch fails only the
-notification it belongs to. Batches are sent over the adapter's session pool,
-several at once.
+Workers handling notifications at the same time each make their own calls (an
+IPA command, a nova look-up). Calls arriving within ``window`` seconds of each
+other (up to ``max_size``) are sent as one batch (an IPA ``batch`` request, one
+nova query); a lone call goes out as itself. Every caller gets its own result,
+or its own error: one failing entry of a batch fails only the notification it
+belongs to. Several batches may be in flight at once.
 """
 
 import concurrent.futures
@@ -13,13 +13,12 @@ import logging
 import threading
 import time
 
-from python_freeipa import exceptions as ipa_exc
-
 LOG = logging.getLogger(__name__)
 
 
 class Batcher:
-    def __init__(self, send_one, send_batch, window=0.01, max_size=50, senders=8):
+    def __init__(self, send_one, send_batch, window=0.01, max_size=50, senders=8,
+                 name='batcher'):
         self._send_one = send_one        # (method, args, options) -> result
         self._send_batch = send_batch    # [(method, args, options)] -> [result | exception]
         self._window = window
@@ -27,8 +26,8 @@ class Batcher:
         self._pending = []
         self._cond = threading.Condition()
         self._pool = concurrent.futures.ThreadPoolExecutor(senders,
-                                                           thread_name_prefix='ipa-batch')
-        self._thread = threading.Thread(target=self._collect, name='ipa-batcher',
+                                                           thread_name_prefix=name)
+        self._thread = threading.Thread(target=self._collect, name=name,
                                         daemon=True)
         self._thread.start()
 
@@ -70,13 +69,3 @@ class Batcher:
             for *_, future in items:
                 if not future.done():
                     future.set_exception(exc)
-
-
-def batch_entry_error(entry):
-    """The python-freeipa exception for one failed ``batch`` entry."""
-    try:
-        ipa_exc.parse_error({'message': entry.get('error'), 'code': entry.get('error_code'),
-                             'name': entry.get('error_name')})
-    except ipa_exc.FreeIPAError as exc:
-        return exc
-    return ipa_exc.BadRequest(entry.get('error'), entry.get('error_code'))

@@ -1,0 +1,1 @@
+"""Benchmarks of novajoin-notify against a private RabbitMQ and the emulators (bench/run)."""
