@@ -613,7 +613,7 @@ class Bench:
         a, b, c = (runs[k].get('rate') for k in ('2a_unbatched', '2b_batched',
                                                   '2c_old_novajoin'))
         med = f' (median of {rounds})' if rounds > 1 else ''
-        self.row(f'2a deletes, batching off vs IPA-bound ideal{med}', _rate(a),
+        self.row(f'2a deletes, IPA batching off vs IPA-bound ideal{med}', _rate(a),
                  f'{ideal:.0f}/s ({self.args.max_connections} conn / '
                  f'{self.args.ipa_latency * 1000:g} ms)',
                  a / ideal if a else None, f'>= {TARGETS["unbatched_vs_ideal"]}',
