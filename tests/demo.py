@@ -99,8 +99,9 @@ def main(argv=None):
                              what='db1 removed')
 
             def fip_update(port):
-                neutron.send('floatingip.update.end', {'floatingip': payloads.neutron_floatingip(
-                    'fip-demo', FIP, port, '10.0.0.3' if port else None, PROJECT)})
+                # neutron changes the floating IP, then notifies about it
+                fip = cloud.add_floatingip('fip-demo', FIP, port, None, PROJECT)
+                neutron.send('floatingip.update.end', {'floatingip': fip})
 
             def fip_records():
                 return (ipa.records(ZONE, 'web3').get('A', []),

@@ -20,6 +20,7 @@ import oslo_messaging
 from oslo_config import cfg
 
 IPA_DOMAIN = 'example.test'
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 READY_LINE = 'listening on topics'
 
 

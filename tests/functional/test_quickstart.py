@@ -1,0 +1,19 @@
+"""The README's quick-start demo runs end to end and shows what it promises."""
+
+import subprocess
+import sys
+
+from tests.harness import ROOT
+
+
+def test_demo():
+    result = subprocess.run([sys.executable, '-m', 'tests.demo'], cwd=ROOT,
+                            capture_output=True, text=True, timeout=180)
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr[-3000:]
+    assert 'demo PASSED' in out
+    after = out.split('IPA after:')[1]
+    assert 'web1.example.test' not in after and 'db1.example.test' not in after
+    assert 'web2.example.test' in after and 'app1.example.test' in after
+    assert "associated with web3: A web3 = ['198.51.100.7']" in out
+    assert 'disassociated: A web3 = -' in out
