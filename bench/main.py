@@ -763,11 +763,10 @@ class Bench:
                 while self.bus.publish(topic, itertools.islice(stream, 5000)):
                     samples.append((round(time.monotonic() - started, 2), proc_rss_kb(pid)))
                 deadline = time.monotonic() + timeout
-                found = {}
                 while True:
-                    found = self.wait_removed([h.fqdn for h in hosts], mark,
-                                              max(1, deadline - time.monotonic()), [daemon],
-                                              f'{label}: deletes')
+                    self.wait_removed([h.fqdn for h in hosts], mark,
+                                      max(1, deadline - time.monotonic()), [daemon],
+                                      f'{label}: deletes')
                     info = self.bus.depth(queue)
                     samples.append((round(time.monotonic() - started, 2), proc_rss_kb(pid)))
                     if info is not None and info[0] == 0:

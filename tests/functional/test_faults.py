@@ -455,7 +455,6 @@ def test_hostile_corpus(start_daemon, nova, ipa, cloud, rabbit, topic, tmp_path,
                         fault_report):
     ipa.add_host('web1.example.test')   # the full-width twin's ASCII namesake
     good = Workload(ipa, cloud, 'ok').enrolled(12)
-    big_host = good.remove[-1]          # its delete carries 1 MB of metadata
     # An enrolled live instance with a port: a floating IP that passed parsing
     # would reach IPA as a DNS record.
     server_id = str(uuid.uuid4())
