@@ -113,7 +113,7 @@ class NotificationEndpoint:
                 self._handlers.setdefault(event_class, []).append(handler)
         self._policy = policy or RetryPolicy()
         self._spool = spool
-        self._exchanges = exchanges or {'nova': 'nova', 'neutron': 'neutron'}
+        self._exchanges = exchanges or {parse.NOVA: 'nova', parse.NEUTRON: 'neutron'}
         self._sleep = sleep
         self._clock = clock
         self._failures = FailureLog(self._policy.transient_timeout)
@@ -213,8 +213,7 @@ class NotificationEndpoint:
         return HANDLED
 
     def _exchange_of(self, event_type):
-        return self._exchanges['neutron' if event_type.startswith('floatingip.')
-                               else 'nova']
+        return self._exchanges[parse.publisher_of(event_type)]
 
 
 class _Message:

@@ -241,32 +241,31 @@ def parse_nova_network_disassociate(payload):
                                      source='nova-network')
 
 
-PARSERS = {
-    LEGACY_DELETE: parse_legacy_delete,
-    VERSIONED_DELETE: parse_versioned_delete,
-    FIP_CREATE: parse_fip_create,
-    FIP_UPDATE: parse_fip_update,
-    FIP_DELETE: parse_fip_delete,
-    NOVA_NETWORK_ASSOCIATE: parse_nova_network_associate,
-    NOVA_NETWORK_DISASSOCIATE: parse_nova_network_disassociate,
+NOVA, NEUTRON = 'nova', 'neutron'
+_A, _R = events.FloatingIPAssociated, events.FloatingIPReleased
+
+# Every event type acted on: its parser, the typed events it can become, and
+# the service that publishes it (whose exchange it arrives on).
+REGISTRY = {
+    LEGACY_DELETE: (parse_legacy_delete, (events.InstanceDeleted,), NOVA),
+    VERSIONED_DELETE: (parse_versioned_delete, (events.InstanceDeleted,), NOVA),
+    FIP_CREATE: (parse_fip_create, (_A,), NEUTRON),
+    FIP_UPDATE: (parse_fip_update, (_A, _R), NEUTRON),
+    FIP_DELETE: (parse_fip_delete, (_R,), NEUTRON),
+    NOVA_NETWORK_ASSOCIATE: (parse_nova_network_associate, (_A,), NOVA),
+    NOVA_NETWORK_DISASSOCIATE: (parse_nova_network_disassociate, (_R,), NOVA),
 }
+PARSERS = {event_type: entry[0] for event_type, entry in REGISTRY.items()}
 
 
-# The typed events each notification can become.
-EVENT_CLASSES = {
-    LEGACY_DELETE: (events.InstanceDeleted,),
-    VERSIONED_DELETE: (events.InstanceDeleted,),
-    FIP_CREATE: (events.FloatingIPAssociated,),
-    FIP_UPDATE: (events.FloatingIPAssociated, events.FloatingIPReleased),
-    FIP_DELETE: (events.FloatingIPReleased,),
-    NOVA_NETWORK_ASSOCIATE: (events.FloatingIPAssociated,),
-    NOVA_NETWORK_DISASSOCIATE: (events.FloatingIPReleased,),
-}
+def publisher_of(event_type):
+    """'nova' or 'neutron': the service whose exchange ``event_type`` comes on."""
+    return REGISTRY[event_type][2] if event_type in REGISTRY else NOVA
 
 
 def event_types_for(event_classes):
     """The notification event types that can become one of ``event_classes``."""
-    return sorted(t for t, classes in EVENT_CLASSES.items()
+    return sorted(t for t, (_, classes, _) in REGISTRY.items()
                   if any(c in event_classes for c in classes))
 
 

@@ -170,6 +170,7 @@ def test_every_priority_reaches_the_same_handling(spool):
     assert len(handler.seen) == len(oslo_messaging.notify.dispatcher.PRIORITIES)
     call(ep, 'floatingip.update.end', {'floatingip': 7}, priority='error')
     assert spooled(spool)[0]['priority'] == 'error'
+    assert spooled(spool)[0]['exchange'] == 'neutron'
 
 
 def test_backoff_is_bounded():
