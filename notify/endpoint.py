@@ -27,7 +27,7 @@ from oslo_messaging.notify import dispatcher as notify_dispatcher
 
 from notify import parse
 from notify.deadletter import SpoolError
-from notify.errors import BadNotification, PermanentError, TransientError
+from notify.errors import BadNotification, PermanentError, TransientError, bounded, printable
 
 LOG = logging.getLogger(__name__)
 
@@ -254,15 +254,3 @@ class SafeNotificationDispatcher(notify_dispatcher.NotificationDispatcher):
                   printable(message.get('event_type')),
                   printable(message.get('message_id')), problem)
         return HANDLED
-
-
-def bounded(value, limit=500):
-    """Text for one log line: control characters escaped, at most ``limit`` chars."""
-    text = printable(str(value), limit)
-    return text if len(str(value)) <= limit else text + '...'
-
-
-def printable(value, limit=120):
-    """A value safe for one log line: escaped control characters, bounded length."""
-    text = value if isinstance(value, str) else repr(value)
-    return text[:limit].encode('unicode_escape').decode('ascii')

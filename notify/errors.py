@@ -25,8 +25,23 @@ class PermanentError(NotifyError):
     """The work was refused in a way no retry will change."""
 
 
+# Values in log lines: escaped, bounded, so a hostile message cannot forge or
+# flood the log.
+
 def shown(value, limit=80):
     """A value as it may appear in a log line: repr, control characters escaped,
     at most ``limit`` characters."""
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + '...(%d chars)' % len(text)
+
+
+def bounded(value, limit=500):
+    """Text for one log line: control characters escaped, at most ``limit`` chars."""
+    text = printable(str(value), limit)
+    return text if len(str(value)) <= limit else text + '...'
+
+
+def printable(value, limit=120):
+    """A value safe for one log line: escaped control characters, bounded length."""
+    text = value if isinstance(value, str) else repr(value)
+    return text[:limit].encode('unicode_escape').decode('ascii')
