@@ -99,10 +99,10 @@ def targets(conf):
             for topic in listener.topics for exchange in exchanges]
 
 
-def build_server(conf, transport, endpoints):
+def build_server(conf, transport, endpoints, listen_on):
     dispatcher = SafeNotificationDispatcher(endpoints, serializer=None)
     return notify_listener.NotificationServer(
-        transport, targets(conf), dispatcher, executor='threading',
+        transport, listen_on, dispatcher, executor='threading',
         allow_requeue=True, pool=conf.listener.pool)
 
 
@@ -126,7 +126,8 @@ def run(conf, handlers=None, dry_run=False):
     handlers = build_handlers(conf, dry_run) if handlers is None else handlers
     endpoint = build_endpoint(conf, handlers)
     transport = oslo_messaging.get_notification_transport(conf)
-    server = build_server(conf, transport, [endpoint])
+    listen_on = targets(conf)
+    server = build_server(conf, transport, [endpoint], listen_on)
     systemd = Systemd()
 
     stopping = threading.Event()
@@ -141,7 +142,7 @@ def run(conf, handlers=None, dry_run=False):
     server.start()
     LOG.info('listening on topics %s (exchanges %s)%s%s',
              ', '.join(conf.listener.topics),
-             ', '.join(sorted({t.exchange for t in targets(conf)})),
+             ', '.join(sorted({t.exchange for t in listen_on})),
              f', pool {conf.listener.pool}' if conf.listener.pool else '',
              ', DRY RUN: IPA is not changed' if dry_run else '')
     systemd.notify('READY=1', 'STATUS=listening')

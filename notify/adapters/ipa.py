@@ -32,7 +32,6 @@ TRANSIENT_CODES = frozenset({
 # Commands that change IPA; with dry_run they are logged, not sent.
 WRITE_COMMANDS = frozenset({'host_del', 'dnsrecord_add', 'dnsrecord_del', 'service_del',
                             'host_mod', 'dnsrecord_mod', 'batch'})
-NOT_FOUND = 4001
 EMPTY_MODLIST = 4202       # adding a value that is already there
 ATTR_VALUE_NOT_FOUND = 4026  # removing a value that is not there
 

@@ -12,18 +12,18 @@ class InstanceNaming:
         self.domain = domain.rstrip('.').lower()
         self._keystone = keystone  # set when [ipa] project_subdomain is on
 
+    def _label(self, project_id):
+        """The project's DNS label with [ipa] project_subdomain, else None."""
+        if self._keystone is None:
+            return None
+        return decide.dns_label(self._keystone.project_name(project_id))
+
     def zone(self, project_id):
         """The DNS domain a project's instances live in."""
-        label = None
-        if self._keystone is not None and project_id:
-            label = decide.dns_label(self._keystone.project_name(project_id))
-        return decide.zone_of(self.domain, label)
+        return decide.zone_of(self.domain, self._label(project_id) if project_id else None)
 
     def fqdn(self, hostname, project_id):
-        label = None
-        if self._keystone is not None:
-            label = decide.dns_label(self._keystone.project_name(project_id))
-        return decide.instance_fqdn(hostname, self.domain, label)
+        return decide.instance_fqdn(hostname, self.domain, self._label(project_id))
 
 
 class Enrollment:
