@@ -1,4 +1,5 @@
-"""Load the real notification samples in ../shared/samples, resolving nova's $refs.
+"""Load the real notification samples kept in tests/fixtures/samples (their origin is
+in that folder's README.md), resolving nova's $refs.
 
 nova's samples write payloads as ``{"$ref": "common_payloads/X.json#", ...overrides}``:
 take the referenced document (its own $refs resolved relative to its folder),
@@ -11,8 +12,7 @@ import json
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SAMPLES = os.environ.get('NOVAJOIN_SAMPLES',
-                         os.path.join(HERE, '..', '..', 'shared', 'samples'))
+SAMPLES = os.path.join(HERE, 'fixtures', 'samples')
 NOVA_VERSIONED = os.path.join(SAMPLES, 'nova-versioned')
 NEUTRON = os.path.join(SAMPLES, 'neutron')
 
