@@ -36,3 +36,6 @@ class KeyedLock:
     def __len__(self):
         with self._guard:
             return len(self._locks)
+
+    def stop(self):
+        """Nothing to release: the same interface as coordination.DistributedLocks."""

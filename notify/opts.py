@@ -87,6 +87,30 @@ ipa_opts = [
                       'itself. 0 disables batching.'),
     cfg.IntOpt('batch_size', default=50, min=1,
                help='Most IPA calls in one batch request.'),
+    cfg.ListOpt('enrollment_markers', default=['IPA host for OpenStack'],
+                help='Safety: an IPA host is removed only when its description is one '
+                     'of these, which the enrollment service writes when it creates '
+                     'the host (novajoin writes exactly "IPA host for OpenStack"). A '
+                     'host an operator or another tool made is never touched.'),
+    cfg.ListOpt('protected_hostgroups', default=['ipaservers'],
+                help='Safety: IPA hosts in these host groups (directly or indirectly) '
+                     'are never removed, whatever a notification names. ipaservers '
+                     'holds the IPA servers themselves.'),
+    cfg.ListOpt('protected_hosts', default=[],
+                help='Safety: FQDNs of IPA hosts never removed (hypervisors, '
+                     'controllers, anything a tenant could name an instance after).'),
+]
+
+coordination_opts = [
+    cfg.StrOpt('backend_url', secret=True,
+               help='tooz coordination backend shared by every novajoin-notify daemon '
+                    'consuming the same queue, e.g. redis://:PASSWORD@HOST:6379 or '
+                    'etcd3+http://HOST:2379. Set it whenever more than one daemon runs: '
+                    'work on one host name or address is then done by one daemon at a '
+                    'time. Unset: locks hold within this process only.'),
+    cfg.FloatOpt('lock_timeout', default=30.0, min=1.0,
+                 help='Seconds to wait for another daemon to release a name before the '
+                      'notification is retried later.'),
 ]
 
 dns_opts = [
@@ -141,6 +165,7 @@ GROUPS = {
     'dns': dns_opts,
     'dead_letter': dead_letter_opts,
     'cache': cache_opts,
+    'coordination': coordination_opts,
 }
 
 SERVICE_CREDENTIALS = 'service_credentials'

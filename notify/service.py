@@ -9,15 +9,17 @@ import oslo_messaging
 import sdnotify
 from oslo_messaging.notify import listener as notify_listener
 
+from notify import decide
 from notify.adapters import openstack
 from notify.adapters.ipa import IPAClient
 from notify.adapters.ipa_dns import IPADns
+from notify.adapters.ipa_hosts import IPAHosts
+from notify.coordination import make_locks
 from notify.deadletter import Spool
 from notify.endpoint import NotificationEndpoint, RetryPolicy, SafeNotificationDispatcher
 from notify.handlers.common import Enrollment, InstanceNaming
 from notify.handlers.floating_ip import FloatingIPHandler
 from notify.handlers.instance import InstanceDeleteHandler
-from notify.locks import KeyedLock
 
 LOG = logging.getLogger(__name__)
 
@@ -51,7 +53,14 @@ def install_log_filters():
         logging.getLogger(name).addFilter(OneLineDrops())
 
 
-def build_handlers(conf, dry_run=False):
+def protection(conf):
+    """The operator's safety settings, for the removal rules."""
+    return decide.Protection.from_lists(conf.ipa.enrollment_markers,
+                                        conf.ipa.protected_hostgroups,
+                                        conf.ipa.protected_hosts)
+
+
+def build_handlers(conf, dry_run=False, locks=None):
     sc, cache = conf.service_credentials, conf.cache
     session = openstack.load_session(conf, pool_size=conf.executor_thread_pool_size)
     keystone = None
@@ -63,18 +72,24 @@ def build_handlers(conf, dry_run=False):
                     max_connections=conf.ipa.max_connections, dry_run=dry_run,
                     batch_window=conf.ipa.batch_window, batch_size=conf.ipa.batch_size)
     dns = IPADns(ipa, zone_ttl=cache.ttl, record_ttl=conf.dns.ttl)
+    hosts = IPAHosts(ipa)
     nova = openstack.Nova(session, sc.interface, sc.region_name,
                           batch_window=conf.listener.lookup_batch_window,
                           batch_size=conf.ipa.batch_size)
     glance = openstack.Glance(session, sc.interface, sc.region_name, cache.ttl, cache.size)
     naming = InstanceNaming(conf.ipa.domain, keystone)
     enrollment = Enrollment(glance)
-    locks = KeyedLock()
-    handlers = [InstanceDeleteHandler(ipa, dns, nova, enrollment, naming, locks)]
+    if locks is None:
+        locks = make_locks(conf.coordination.backend_url, conf.coordination.lock_timeout)
+    rules = protection(conf)
+    neutron = None
     if conf.dns.manage_floating_ips:
         neutron = openstack.Neutron(session, sc.interface, sc.region_name)
-        handlers.append(FloatingIPHandler(dns, nova, neutron, enrollment, naming, locks,
-                                          manage_ptr=conf.dns.manage_ptr))
+    handlers = [InstanceDeleteHandler(hosts, dns, nova, enrollment, naming, locks, rules,
+                                      neutron=neutron, manage_ptr=conf.dns.manage_ptr)]
+    if neutron is not None:
+        handlers.append(FloatingIPHandler(dns, hosts, nova, neutron, enrollment, naming,
+                                          locks, rules, manage_ptr=conf.dns.manage_ptr))
     return handlers
 
 
@@ -123,7 +138,10 @@ class Systemd:
 def run(conf, handlers=None, dry_run=False):
     """Consume notifications until SIGTERM or SIGINT; returns the exit status."""
     install_log_filters()
-    handlers = build_handlers(conf, dry_run) if handlers is None else handlers
+    locks = None
+    if handlers is None:
+        locks = make_locks(conf.coordination.backend_url, conf.coordination.lock_timeout)
+        handlers = build_handlers(conf, dry_run, locks)
     endpoint = build_endpoint(conf, handlers)
     transport = oslo_messaging.get_notification_transport(conf)
     listen_on = targets(conf)
@@ -168,5 +186,7 @@ def run(conf, handlers=None, dry_run=False):
                     'redelivers what was not acknowledged', conf.listener.shutdown_timeout)
     else:
         transport.cleanup()
+    if locks is not None:
+        locks.stop()
     LOG.info('stopped')
     return 0

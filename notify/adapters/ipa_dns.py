@@ -98,7 +98,8 @@ class IPADns:
     # -- changes --------------------------------------------------------------
 
     def apply(self, actions):
-        for action in actions:
+        """Make the record changes among ``actions`` (decide.changes) in IPA DNS."""
+        for action in decide.changes(actions):
             if isinstance(action, decide.AddressRecord):
                 where = self.locate(action.fqdn)
                 if where is None:
@@ -111,8 +112,6 @@ class IPADns:
                 where = self.reverse(action.address)
                 if where is not None:
                     self._change(where, 'ptrrecord', absolute(action.fqdn), action.present)
-            else:
-                raise TypeError(f'not a DNS action: {action!r}')
 
     def _change(self, where, attr, value, present):
         zone, name = where
@@ -133,32 +132,12 @@ class IPADns:
             raise PermanentError(f'IPA refused {"adding" if present else "removing"} '
                                  f'{attr} {value} of {name} in {zone}: {exc} '
                                  f'(code {code})') from None
-        LOG.info('%s %s %s %s in IPA DNS zone %s', 'added' if present else 'removed',
-                 attr[:-len('record')].upper(), value, name, zone)
-
-    # -- services (TripleO) ---------------------------------------------------
-
-    def service_managers(self, principal):
-        """Hosts managing a service, or None when IPA has no such service."""
-        return self._managers('service_show', principal)
-
-    def host_managers(self, fqdn):
-        """Hosts managing a host (a TripleO VIP), or None when IPA has no such host."""
-        return self._managers('host_show', fqdn)
-
-    def _managers(self, command, name):
-        try:
-            result = self._ipa.call(command, name)['result']
-        except ipa_exc.NotFound:
-            return None
-        return {h.lower() for h in result.get('managedby_host', [])}
-
-    def remove_service(self, principal):
-        try:
-            self._ipa.call('service_del', principal)
-        except ipa_exc.NotFound:
-            return False
-        return True
+        if self._ipa.dry_run:
+            verb = 'dry-run: would add' if present else 'dry-run: would remove'
+        else:
+            verb = 'added' if present else 'removed'
+        LOG.info('%s %s %s %s in IPA DNS zone %s', verb, attr[:-len('record')].upper(), value,
+                 name, zone)
 
 
 def _address_attr(address):

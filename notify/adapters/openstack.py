@@ -5,6 +5,7 @@ import contextlib
 import dataclasses
 import logging
 import re
+import urllib.parse
 
 from glanceclient import Client as GlanceClient
 from glanceclient import exc as glance_exc
@@ -15,16 +16,17 @@ from keystoneclient.v3 import client as keystone_client
 from novaclient import client as nova_client
 from novaclient import exceptions as nova_exc
 
-from notify import opts
+from notify import decide, opts
 from notify.batch import Batcher
 from notify.cache import ttl_cached
 from notify.errors import PermanentError, TransientError
 
 LOG = logging.getLogger(__name__)
 
-# OS-EXT-SRV-ATTR:hostname appears in microversion 2.3; 2.53 is Pike's, old
-# enough for every maintained cloud.
-NOVA_MICROVERSION = '2.53'
+# OS-EXT-SRV-ATTR:hostname appears in microversion 2.3; from 2.69 (Stein) nova
+# lists the servers of a down cell as UNKNOWN instead of leaving them out, which
+# the ownership check needs to fail closed.
+NOVA_MICROVERSION = '2.69'
 
 
 def load_session(conf, pool_size=None):
@@ -77,10 +79,23 @@ class Keystone:
         self._client = keystone_client.Client(session=session, interface=interface,
                                               region_name=region_name)
         self.project_name = ttl_cached(self._load, cache_ttl, cache_size)
+        self._all_names = ttl_cached(lambda _key: self._load_all(), cache_ttl, 1)
 
     def _load(self, project_id):
+        """The project's name, or None when keystone no longer has the project."""
         with translated_errors('keystone'):
-            return self._client.projects.get(project_id).name
+            try:
+                return self._client.projects.get(project_id).name
+            except ks_exc.NotFound:
+                return None
+
+    def project_names(self):
+        """{project id: name} of every project keystone has now."""
+        return self._all_names('all')
+
+    def _load_all(self):
+        with translated_errors('keystone'):
+            return {p.id: p.name for p in self._client.projects.list()}
 
 
 class Glance:
@@ -125,8 +140,9 @@ class Nova:
 
     def servers_named(self, hostname):
         """Not-deleted servers of all projects whose hostname's first label is that
-        of ``hostname``, as (id, hostname, project_id, status)."""
-        short = hostname.split('.', 1)[0].lower()
+        of ``hostname``, as decide.ServerRecord. Raises TransientError when nova
+        cannot tell (a down cell, a hidden hostname, an ignored filter)."""
+        short = decide.short_name(hostname)
         if self._batcher is not None:
             return self._batcher.call('servers_named', (short,), {})
         return self._named([short])[short]
@@ -144,24 +160,30 @@ class Nova:
         names = sorted(set(labels))
         pattern = '^(%s)(\\..*)?$' % '|'.join(re.escape(n) for n in names)
         with translated_errors('nova'):
-            servers = self._client.servers.list(
-                search_opts={'all_tenants': True, 'hostname': pattern}, limit=-1)
+            servers = [_record(s) for s in self._client.servers.list(
+                search_opts={'all_tenants': True, 'hostname': pattern}, limit=-1)]
+        problem = decide.listing_problem(servers, names)
+        if problem:
+            LOG.error('nova cannot tell which instances are live: %s; instance deletes '
+                      'wait', problem)
+            raise TransientError(problem)
         found = {name: [] for name in names}
-        for s in servers:
-            hostname = getattr(s, 'OS-EXT-SRV-ATTR:hostname', None) or ''
-            first = hostname.split('.', 1)[0].lower()
-            if first in found:
-                found[first].append((s.id, hostname, getattr(s, 'tenant_id', None) or '',
-                                     getattr(s, 'status', '')))
+        for server in servers:
+            found[decide.short_name(server.hostname)].append(server)
         return found
 
     def server(self, instance_id):
-        """The instance's facts, or None when nova no longer has it."""
+        """The instance's facts, or None when nova no longer has it. Raises
+        TransientError when nova cannot tell (a down cell, a hidden hostname)."""
         with translated_errors('nova'):
             try:
                 s = self._client.servers.get(instance_id)
             except nova_exc.NotFound:
                 return None
+        problem = decide.listing_problem([_record(s)])
+        if problem:
+            LOG.error('nova cannot show instance %s: %s', instance_id, problem)
+            raise TransientError(problem)
         image = getattr(s, 'image', None)
         return Server(
             id=s.id, hostname=getattr(s, 'OS-EXT-SRV-ATTR:hostname', None) or '',
@@ -169,6 +191,15 @@ class Nova:
             metadata=dict(getattr(s, 'metadata', None) or {}),
             image_id=image.get('id') if isinstance(image, dict) else None,
             status=getattr(s, 'status', ''))
+
+
+def _record(server):
+    """A novaclient Server as decide.ServerRecord (hostname None: nova hid it)."""
+    hostname = getattr(server, 'OS-EXT-SRV-ATTR:hostname', None)
+    return decide.ServerRecord(
+        id=server.id, hostname=hostname if isinstance(hostname, str) else None,
+        project_id=getattr(server, 'tenant_id', None) or '',
+        status=getattr(server, 'status', '') or '')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -207,3 +238,8 @@ class Neutron:
     def floatingip(self, fip_id):
         """The floating IP as neutron has it now, or None when it is gone."""
         return self._get(f'/v2.0/floatingips/{fip_id}', 'floatingip')
+
+    def floatingips_at(self, address):
+        """The floating IPs neutron has with this address (normally 0 or 1)."""
+        query = urllib.parse.urlencode({'floating_ip_address': address})
+        return self._get(f'/v2.0/floatingips?{query}', 'floatingips') or []

@@ -3,9 +3,11 @@
 A notification only says that a floating IP changed. Neutron's current state of
 that floating IP is what the records are made to match, so two notifications
 about one address handled out of order, or twice, still leave the records
-right. Work on one address, and on one host name, is done by one worker at a
-time; the owner is checked again once its name is locked, so an instance
-deleted meanwhile never gets its record back.
+right. Only this daemon's records change (notify.decide.dns): those of names
+that are IPA hosts of enrolled instances; an operator's ``www`` holding the same
+address stays. Work on one address, and on one host name, is done by one
+worker (of any daemon) at a time; the owner is checked again once its name is
+locked, so an instance deleted meanwhile never gets its record back.
 """
 
 import logging
@@ -14,6 +16,7 @@ from notify import decide
 from notify.errors import BadNotification
 from notify.events import FloatingIPAssociated, FloatingIPReleased
 from notify.handlers import Handler
+from notify.handlers.common import ProjectGone, live_instances
 
 LOG = logging.getLogger(__name__)
 
@@ -23,13 +26,16 @@ COMPUTE_OWNER = 'compute:'
 class FloatingIPHandler(Handler):
     events = (FloatingIPAssociated, FloatingIPReleased)
 
-    def __init__(self, dns, nova, neutron, enrollment, naming, locks, manage_ptr=True):
+    def __init__(self, dns, hosts, nova, neutron, enrollment, naming, locks, protection,
+                 manage_ptr=True):
         self._dns = dns
+        self._hosts = hosts
         self._nova = nova
         self._neutron = neutron
         self._enrollment = enrollment
         self._naming = naming
         self._locks = locks
+        self._protection = protection
         self._manage_ptr = manage_ptr
 
     def handle(self, event):
@@ -49,13 +55,29 @@ class FloatingIPHandler(Handler):
     def _reconcile(self, address, owner, project_id):
         hints = {owner, self._naming.domain} - {None}
         if project_id:
-            hints.add(self._naming.zone(project_id))
+            try:
+                hints.add(self._naming.zone(project_id))
+            except (ProjectGone, BadNotification):
+                pass
         pointing = self._dns.names_pointing_at(address, hints)
-        actions = decide.plan_floating_ip(address, owner, pointing, self._manage_ptr)
-        self._dns.apply(actions)
+        managed = {name for name in set(pointing) | ({owner} - {None}) if self._ours(name)}
+        actions = decide.plan_floating_ip(address, owner, pointing, managed,
+                                          self._manage_ptr)
+        for action in actions:
+            if isinstance(action, decide.KeepRecords):
+                LOG.info('floating IP %s: leaving the records of %s alone: %s', address,
+                         action.fqdn, action.reason)
+        changes = decide.changes(actions)
+        self._dns.apply(changes)
         LOG.info('floating IP %s %s: %s', address,
-                 f'names {owner}' if owner else 'names no enrolled instance',
-                 f'{len(actions)} record change(s) applied' if actions else 'records as wanted')
+                 f'names {owner}' if owner in managed else 'names no enrolled instance',
+                 f'{len(changes)} record change(s) applied' if changes else 'records as wanted')
+
+    def _ours(self, fqdn):
+        """Is ``fqdn`` the IPA host of an enrolled instance (provenance)?"""
+        facts = self._hosts.facts(fqdn)
+        return facts is not None and decide.provenance_problem(facts,
+                                                               self._protection) is None
 
     def _target(self, event):
         """(instance_id, device_owner) the floating IP points at now, or None."""
@@ -92,7 +114,15 @@ class FloatingIPHandler(Handler):
                       instance_id, address)
             return None
         try:
-            return self._naming.fqdn(server.hostname, server.project_id)
-        except BadNotification as exc:
+            fqdn = self._naming.fqdn(server.hostname, server.project_id)
+        except (BadNotification, ProjectGone) as exc:
             LOG.warning('instance %s behind floating IP %s: %s', instance_id, address, exc)
             return None
+        others = decide.live_owners(instance_id, fqdn, live_instances(
+            self._nova, self._naming, server.hostname, server.project_id, fqdn))
+        if others:
+            LOG.warning('floating IP %s of instance %s not published: live instance(s) %s '
+                        'carry the same name %s', address, instance_id, ', '.join(others),
+                        fqdn)
+            return None
+        return fqdn

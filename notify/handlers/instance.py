@@ -1,5 +1,7 @@
 """Instance deletes: remove the IPA host of an enrolled instance with its DNS
-records, and a TripleO node's sub-hosts and the services only it managed."""
+records, and what a TripleO node alone managed; only what IPA shows the cloud
+enrolled for that instance (notify.decide.hosts), only once nova confirms no
+live instance carries the name."""
 
 import logging
 
@@ -7,6 +9,8 @@ from notify import decide
 from notify.errors import BadNotification
 from notify.events import InstanceDeleted
 from notify.handlers import Handler
+from notify.handlers.common import ProjectGone, live_instances, log_kept
+from notify.handlers.tripleo import TripleONode
 
 LOG = logging.getLogger(__name__)
 
@@ -14,13 +18,18 @@ LOG = logging.getLogger(__name__)
 class InstanceDeleteHandler(Handler):
     events = (InstanceDeleted,)
 
-    def __init__(self, ipa, dns, nova, enrollment, naming, locks):
-        self._ipa = ipa
+    def __init__(self, hosts, dns, nova, enrollment, naming, locks, protection,
+                 neutron=None, manage_ptr=True):
+        self._hosts = hosts
         self._dns = dns
         self._nova = nova
+        self._neutron = neutron        # None: floating-IP records are not managed
         self._enrollment = enrollment
         self._naming = naming
-        self._locks = locks   # one worker at a time per host name
+        self._locks = locks            # one worker (of any daemon) at a time per name
+        self._protection = protection
+        self._manage_ptr = manage_ptr
+        self._tripleo = TripleONode(hosts, naming, protection)
 
     def handle(self, event):
         if not self._enrollment.enrolled(event.metadata, event.image_properties,
@@ -28,66 +37,94 @@ class InstanceDeleteHandler(Handler):
             LOG.debug('instance %s (%s) was not enrolled in IPA; nothing to remove',
                       event.instance_id, event.hostname)
             return
-        fqdn = self._naming.fqdn(event.hostname, event.project_id)
+        try:
+            fqdn = self._naming.fqdn(event.hostname, event.project_id)
+        except ProjectGone:
+            fqdn = self._fqdn_in_deleted_project(event)
+            if fqdn is None:
+                return
         with self._locks(fqdn):
             self._delete(event, fqdn)
 
     def _delete(self, event, fqdn):
         # nova is asked inside the lock: a new instance taking the name is seen.
-        action = decide.plan_instance_delete(event.instance_id, fqdn, self._live(event))
+        live = live_instances(self._nova, self._naming, event.hostname, event.project_id,
+                              fqdn)
+        facts = self._hosts.facts(fqdn)
+        action = decide.plan_instance_delete(event.instance_id, fqdn, live, facts,
+                                             self._protection)
         if isinstance(action, decide.KeepHost):
-            LOG.warning('keeping IPA host %s of deleted instance %s: %s',
-                        action.fqdn, event.instance_id, action.reason)
+            log_kept(LOG, 'IPA host', action, event.instance_id)
             return
-        self._remove_host(action.fqdn, event.instance_id)
-        removed = {action.fqdn}
-        subhosts, problems = decide.subhosts(action.fqdn, event.metadata,
-                                             self._naming.domain)
-        for subhost in subhosts:
-            self._remove_host(subhost, event.instance_id, what='sub-host')
-        removed.update(subhosts)
-        services, more = decide.managed_services(event.metadata, self._naming.domain)
-        for problem in problems + more:
-            LOG.warning('instance %s: %s; that part is left alone', event.instance_id, problem)
-        if services:
-            self._release_services(services, removed, event.instance_id)
+        if isinstance(action, decide.HostGone):
+            LOG.info('IPA host %s of deleted instance %s was already gone', fqdn,
+                     event.instance_id)
+            self._gone_host_records(event, fqdn)
+            return
+        plan = self._tripleo.plan(fqdn, event)   # IPA's relations, read before removal
+        self._remove_host(fqdn, event.instance_id)
+        self._tripleo.apply(fqdn, plan, event.instance_id, self._remove_host)
 
     def _remove_host(self, fqdn, instance_id, what='host'):
-        if self._ipa.remove_host(fqdn):
+        if self._hosts.remove(fqdn):
             LOG.info('%s IPA %s %s of deleted instance %s',
-                     'dry-run: would remove' if self._ipa.dry_run else 'removed', what, fqdn,
+                     'dry-run: would remove' if self._hosts.dry_run else 'removed', what,
+                     fqdn, instance_id)
+        else:
+            LOG.info('IPA %s %s of deleted instance %s was already gone', what, fqdn,
                      instance_id)
+
+    def _gone_host_records(self, event, fqdn):
+        """With the host gone, only records holding a floating IP of this very
+        instance go (a host removed by hand without --updatedns)."""
+        addresses = self._dns.addresses_of(fqdn)
+        if not addresses:
             return
-        LOG.info('IPA %s %s of deleted instance %s was already gone', what, fqdn,
-                 instance_id)
-        # The host may be gone while records of its name remain (a floating IP
-        # record, a host removed by hand without --updatedns): look them up.
-        self._dns.apply([change for address in self._dns.addresses_of(fqdn)
-                         for change in decide.plan_floating_ip(address, None, {fqdn})])
+        mine = set()
+        if self._neutron is not None:
+            for address in addresses:
+                mine.update(fip['floating_ip_address'] for fip
+                            in self._neutron.floatingips_at(address)
+                            if self._instance_fip(fip, event))
+        actions = decide.plan_gone_host_records(fqdn, addresses, mine, self._manage_ptr)
+        for action in actions:
+            if isinstance(action, decide.KeepRecords):
+                LOG.info('keeping DNS record %s -> %s: %s', action.fqdn, action.address,
+                         action.reason)
+        self._dns.apply(actions)
 
-    def _release_services(self, services, removed, instance_id):
-        managers = {p: self._dns.service_managers(p) for p in services}
-        vips = {v: self._dns.host_managers(v) for v in set(services.values())}
-        for action in decide.plan_managed_services(services, managers, vips, removed):
-            if isinstance(action, decide.RemoveService):
-                if self._dns.remove_service(action.principal):
-                    LOG.info('removed IPA service %s, managed only by deleted instance %s',
-                             action.principal, instance_id)
-            elif isinstance(action, decide.RemoveHost):
-                self._remove_host(action.fqdn, instance_id, what='VIP host')
-            else:
-                LOG.info('keeping %s %s: %s', 'IPA service' if isinstance(
-                    action, decide.KeepService) else 'VIP host',
-                    getattr(action, 'principal', None) or action.fqdn, action.reason)
+    def _instance_fip(self, fip, event):
+        """A floating IP of the deleted instance: in its project, and attached to
+        nothing else (nova released it, or its port still names the instance)."""
+        project = fip.get('project_id') or fip.get('tenant_id')
+        if project != event.project_id:
+            return False
+        if not fip.get('port_id'):
+            return True
+        port = self._neutron.port(fip['port_id'])
+        return port is None or port[0] == event.instance_id
 
-    def _live(self, event):
-        """The live instances that might carry the deleted instance's name."""
-        live = []
-        for server_id, hostname, project_id, status in self._nova.servers_named(
-                event.hostname):
-            try:
-                fqdn = self._naming.fqdn(hostname, project_id)
-            except BadNotification:
-                continue  # a name that cannot map to any IPA host
-            live.append(decide.LiveInstance(server_id, fqdn, status))
-        return live
+    def _fqdn_in_deleted_project(self, event):
+        """The FQDN of an instance whose project keystone no longer has: the one
+        enrolled host ``<label>.<zone>.<domain>`` whose zone belongs to no project
+        keystone still has. None (and one line) when that is not exactly one."""
+        label = decide.short_name(event.hostname)
+        if not decide.is_label(label):
+            raise BadNotification(f'hostname of deleted project {event.project_id} is not '
+                                  f'a DNS label')
+        taken = self._naming.live_project_labels()
+        suffix = '.' + self._naming.domain
+        candidates = []
+        for facts in self._hosts.find(label):
+            zone_label, _, rest = facts.fqdn.partition('.')[2].partition('.')
+            if (facts.fqdn.startswith(label + '.') and '.' + rest == suffix
+                    and decide.is_label(zone_label) and zone_label not in taken
+                    and decide.provenance_problem(facts, self._protection) is None):
+                candidates.append(facts.fqdn)
+        if len(candidates) == 1:
+            return candidates[0]
+        LOG.warning('instance %s of deleted project %s: %s enrolled IPA host(s) named %s '
+                    'in a zone of no existing project (%s); nothing removed, left for the '
+                    'audit', event.instance_id, event.project_id, len(candidates), label,
+                    ', '.join(sorted(candidates)) or 'none')
+        return None
