@@ -11,6 +11,7 @@ from tests import harness
 from bench.measure import ScenarioError, proc_cpu_seconds
 from bench.processes import Helper, stop
 from bench.traffic import DOMAIN, REVERSE_ZONE, ZONE, Bus, Host, Payloads
+from notify.decide import NOVAJOIN_MARKER as MARKER
 
 
 def batching_supported():
@@ -61,7 +62,7 @@ class Bench:
             ip = f'198.18.{c}.{d + 1}'
             name = f'{label}-{i:06d}'
             fqdn = f'{name}.{DOMAIN}'
-            self.ipa.add_host(fqdn)
+            self.ipa.add_host(fqdn, description=MARKER)
             self.ipa.add_record(ZONE, name, 'A', ip)
             self.ipa.add_record(REVERSE_ZONE, f'{d + 1}.{c}', 'PTR', fqdn + '.')
             hosts.append(Host(name, fqdn, ip))

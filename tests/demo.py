@@ -22,6 +22,7 @@ from tests import harness, payloads
 from tests.emulators.ipa import IPAEmulator
 from tests.emulators.openstack import OpenStackEmulator
 from tests.fixtures.rabbitmq import RabbitNode
+from notify.decide import NOVAJOIN_MARKER as MARKER
 
 PROJECT = 'a5c0ffee5a1e4d6e9b7c2f00d1e2f3a4'
 IMAGE = '6b2ab0c4-1f6a-4e57-9c9b-0dd1a1e0c0de'
@@ -58,10 +59,10 @@ def main(argv=None):
         ipa.add_zone(ZONE)
         ipa.add_zone(REVERSE)
         ipa.add_zone(FIP_REVERSE)
-        ipa.add_host('web3.example.test')
+        ipa.add_host('web3.example.test', description=MARKER)
         for name, address in (('web1', '192.0.2.11'), ('db1', '192.0.2.12'),
                               ('web2', '192.0.2.13'), ('app1', '192.0.2.14')):
-            ipa.add_host(f'{name}.example.test')
+            ipa.add_host(f'{name}.example.test', description=MARKER)
             ipa.add_record(ZONE, name, 'A', address)
             ipa.add_record(REVERSE, address.rsplit('.', 1)[1], 'PTR', f'{name}.example.test.')
         cloud.add_project(PROJECT, 'demo')

@@ -7,6 +7,7 @@ import uuid
 from tests import harness, payloads
 from tests.functional.conftest import PROJECT
 from tests.harness import wait_for
+from notify.decide import NOVAJOIN_MARKER as MARKER
 
 OLD_NOVA_TOKEN = 'gAAAAABold-nova-context-token-0123456789'
 
@@ -24,7 +25,7 @@ def start_dump(start_daemon, name='dump'):
 
 
 def test_dump_shows_messages_without_stealing_them(start_daemon, nova, ipa, rabbit, topic):
-    ipa.add_host('web1.example.test')
+    ipa.add_host('web1.example.test', description=MARKER)
     daemon = start_daemon()
     dumper = start_dump(start_daemon)
     assert len(dump_queues(rabbit)) == 1

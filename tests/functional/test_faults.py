@@ -30,6 +30,7 @@ from tests import harness, payloads
 from tests.emulators.ipa import IPAEmulator
 from tests.functional.conftest import OTHER_PROJECT, PROJECT
 from tests.harness import wait_for
+from notify.decide import NOVAJOIN_MARKER as MARKER
 
 ENROLLED = {'ipa_enroll': 'true'}
 NOT_ENROLLED = {'ipa_enroll': 'false'}
@@ -164,7 +165,7 @@ class Workload:
         for i in range(count):
             name = f'{self.prefix}e{len(self.remove)}'
             fqdn = f'{name}.{DOMAIN}'
-            self.ipa.add_host(fqdn)
+            self.ipa.add_host(fqdn, description=MARKER)
             if address:
                 self.ipa.add_record(ZONE, name, 'A', f'192.0.2.{len(self.remove) % 250 + 1}')
             self.remove.append(fqdn)
@@ -175,7 +176,7 @@ class Workload:
         for i in range(count):
             name = f'{self.prefix}n{i}'
             fqdn = f'{name}.{DOMAIN}'
-            self.ipa.add_host(fqdn)
+            self.ipa.add_host(fqdn, description=MARKER)
             self.keep.append(fqdn)
             self.events.append(self._event(name, NOT_ENROLLED if i % 2 else {}))
         return self
@@ -185,7 +186,7 @@ class Workload:
         for i in range(count):
             name = f'{self.prefix}c{i}'
             fqdn = f'{name}.{DOMAIN}'
-            self.ipa.add_host(fqdn)
+            self.ipa.add_host(fqdn, description=MARKER)
             self.cloud.add_server(str(uuid.uuid4()), name, OTHER_PROJECT)
             self.keep.append(fqdn)
             self.events.append(self._event(name, ENROLLED))
@@ -453,7 +454,7 @@ HOSTILE_MARKERS = ('ｗｅｂ', 'INJECT', 'other-domain', 'evil', '..', 'web_1',
 
 def test_hostile_corpus(start_daemon, nova, ipa, cloud, rabbit, topic, tmp_path,
                         fault_report):
-    ipa.add_host('web1.example.test')   # the full-width twin's ASCII namesake
+    ipa.add_host('web1.example.test', description=MARKER)   # the full-width twin's ASCII namesake
     good = Workload(ipa, cloud, 'ok').enrolled(12)
     # An enrolled live instance with a port: a floating IP that passed parsing
     # would reach IPA as a DNS record.
@@ -461,7 +462,7 @@ def test_hostile_corpus(start_daemon, nova, ipa, cloud, rabbit, topic, tmp_path,
     port_id = str(uuid.uuid4())
     cloud.add_server(server_id, 'fipvm', PROJECT, metadata=dict(ENROLLED))
     cloud.add_port(port_id, server_id, 'compute:nova', project_id=PROJECT)
-    ipa.add_host('fipvm.example.test')
+    ipa.add_host('fipvm.example.test', description=MARKER)
     daemon = start_daemon(extra=fast_retries(tmp_path))
     key = f'{topic}.info'
     url = rabbit.transport_url
@@ -680,9 +681,9 @@ def test_no_secrets_in_dump_and_logs(start_daemon, nova, ipa, cloud, rabbit, top
 def test_dead_letters_and_replay(start_daemon, nova, ipa, cloud, rabbit, topic, tmp_path,
                                  fault_report):
     refused = 'refused1.example.test'
-    ipa.add_host(refused)
+    ipa.add_host(refused, description=MARKER)
     outage = 'outage1.example.test'
-    ipa.add_host(outage)
+    ipa.add_host(outage, description=MARKER)
     extra = fast_retries(tmp_path) + '[dead_letter]\ntransient_timeout = 2\n'
     daemon = start_daemon(extra=extra)
     # 1. IPA refuses the delete itself: spooled at once, acknowledged.

@@ -6,8 +6,9 @@ import uuid
 import pytest
 
 from tests import harness, payloads
-from tests.functional.conftest import PROJECT
+from tests.functional.conftest import OTHER_PROJECT, PROJECT
 from tests.harness import wait_for
+from notify.decide import NOVAJOIN_MARKER as MARKER
 
 ZONE = 'example.test.'
 REV4 = '100.51.198.in-addr.arpa.'          # served: PTRs for 198.51.100.0/24
@@ -64,7 +65,7 @@ def records(ipa, zone, name):
 
 def test_associate_at_create_with_port_details(start_daemon, neutron, ipa, cloud, zones):
     server_id, port_id = instance(cloud, 'web1')
-    ipa.add_host('web1.example.test')
+    ipa.add_host('web1.example.test', description=MARKER)
     start_daemon()
     neutron_says(cloud, neutron, 'fip-1', '198.51.100.7', port_id, 'floatingip.create.end')
     wait_for(lambda: records(ipa, ZONE, 'web1').get('A') == ['198.51.100.7'], what='A record')
@@ -77,8 +78,8 @@ def test_associate_by_update_move_disassociate(start_daemon, neutron, ipa, cloud
                                                topic, zones):
     web1, port1 = instance(cloud, 'web1')
     web2, port2 = instance(cloud, 'web2')
-    ipa.add_host('web1.example.test')
-    ipa.add_host('web2.example.test')
+    ipa.add_host('web1.example.test', description=MARKER)
+    ipa.add_host('web2.example.test', description=MARKER)
     ipa.add_record(ZONE, 'web1', 'A', '198.51.100.20')      # web1's other address
     daemon = start_daemon()
 
@@ -111,7 +112,7 @@ def test_associate_by_update_move_disassociate(start_daemon, neutron, ipa, cloud
 def test_delete_with_object_and_id_alone(start_daemon, neutron, ipa, cloud, rabbit, topic,
                                          zones):
     server_id, port_id = instance(cloud, 'web3')
-    ipa.add_host('web3.example.test')
+    ipa.add_host('web3.example.test', description=MARKER)
     daemon = start_daemon()
     fip = neutron_says(cloud, neutron, 'fip-3', '198.51.100.9', port_id,
                        'floatingip.create.end')
@@ -127,7 +128,7 @@ def test_delete_with_object_and_id_alone(start_daemon, neutron, ipa, cloud, rabb
 
 def test_nova_network_events(start_daemon, nova, ipa, cloud, zones):
     server_id, _ = instance(cloud, 'legacy1')
-    ipa.add_host('legacy1.example.test')
+    ipa.add_host('legacy1.example.test', description=MARKER)
     start_daemon()
     nova.send('network.floating_ip.associate',
               {'floating_ip': '198.51.100.30', 'instance_id': server_id})
@@ -143,7 +144,7 @@ def test_nova_network_events(start_daemon, nova, ipa, cloud, zones):
 def test_instance_delete_with_floating_ip_attached(start_daemon, neutron, nova, ipa, cloud,
                                                    zones):
     server_id, port_id = instance(cloud, 'web4')
-    ipa.add_host('web4.example.test')
+    ipa.add_host('web4.example.test', description=MARKER)
     start_daemon()
     neutron_says(cloud, neutron, 'fip-4', '198.51.100.40', port_id)
     wait_for(lambda: records(ipa, REV4, '40') == {'PTR': ['web4.example.test.']}, what='PTR')
@@ -155,21 +156,29 @@ def test_instance_delete_with_floating_ip_attached(start_daemon, neutron, nova, 
     assert records(ipa, REV4, '40') == {}
 
 
-def test_records_of_a_host_already_gone_are_removed(start_daemon, nova, ipa, zones):
-    # The host was removed by hand without --updatedns; its records linger.
-    ipa.add_record(ZONE, 'stale1', 'A', '198.51.100.50')
+def test_records_of_a_host_already_gone_are_removed(start_daemon, nova, ipa, cloud, zones,
+                                                    rabbit, topic):
+    # The host was removed by hand without --updatedns; its records linger. Only
+    # the value neutron shows as this instance's floating IP (its project, now
+    # released) goes; the operator's other value of that name stays.
+    ipa.add_record(ZONE, 'stale1', 'A', ['198.51.100.50', '198.51.100.52'])
     ipa.add_record(REV4, '50', 'PTR', 'stale1.example.test.')
+    ipa.add_record(REV4, '52', 'PTR', 'stale1.example.test.')
     ipa.add_record(ZONE, 'other1', 'A', '198.51.100.51')
+    cloud.add_floatingip('fip-stale', '198.51.100.50', None, None, PROJECT)
+    cloud.add_floatingip('fip-other', '198.51.100.52', None, None, OTHER_PROJECT)
     start_daemon()
     nova.send(*payloads.legacy_delete(str(uuid.uuid4()), 'stale1', PROJECT, metadata=ENROLLED))
-    wait_for(lambda: records(ipa, ZONE, 'stale1') == {} and records(ipa, REV4, '50') == {},
-             what='stale records removed')
+    wait_for(lambda: records(ipa, ZONE, 'stale1') == {'A': ['198.51.100.52']}
+             and records(ipa, REV4, '50') == {}, what='stale records removed')
+    drained(rabbit, topic)
+    assert records(ipa, REV4, '52') == {'PTR': ['stale1.example.test.']}
     assert records(ipa, ZONE, 'other1') == {'A': ['198.51.100.51']}
 
 
 def test_no_reverse_zone_means_no_ptr(start_daemon, neutron, ipa, cloud, rabbit, topic):
     server_id, port_id = instance(cloud, 'web5')
-    ipa.add_host('web5.example.test')
+    ipa.add_host('web5.example.test', description=MARKER)
     daemon = start_daemon()
     neutron_says(cloud, neutron, 'fip-5', '203.0.113.5', port_id)
     wait_for(lambda: records(ipa, ZONE, 'web5').get('A') == ['203.0.113.5'], what='A')
@@ -200,7 +209,7 @@ def test_router_port_is_not_an_instance(start_daemon, neutron, ipa, cloud, rabbi
 
 def test_ipv6_floating_ip(start_daemon, neutron, ipa, cloud, zones):
     server_id, port_id = instance(cloud, 'web6')
-    ipa.add_host('web6.example.test')
+    ipa.add_host('web6.example.test', description=MARKER)
     start_daemon()
     neutron_says(cloud, neutron, 'fip-8', '2001:db8::6', port_id)
     ptr_name = '6.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0'
@@ -216,7 +225,7 @@ def test_late_notification_does_not_undo_a_newer_state(start_daemon, neutron, ip
                                                        rabbit, topic, zones):
     """Notifications handled out of order (64 workers) still leave neutron's truth."""
     server_id, port_id = instance(cloud, 'web7')
-    ipa.add_host('web7.example.test')
+    ipa.add_host('web7.example.test', description=MARKER)
     start_daemon()
     fip = payloads.neutron_floatingip('fip-9', '198.51.100.90', port_id, '10.0.0.12', PROJECT,
                                       device_id=server_id)

@@ -7,6 +7,7 @@ import uuid
 from tests import payloads
 from tests.functional.conftest import PROJECT
 from tests.harness import wait_for
+from notify.decide import NOVAJOIN_MARKER as MARKER
 
 
 class NotifySocket:
@@ -43,7 +44,7 @@ def test_ready_watchdog_and_stopping(start_daemon, nova, ipa, tmp_path):
     assert lines.count('WATCHDOG=1') >= 3
 
     # IPA hangs: a delete stays in flight with nothing finishing -> no more pings.
-    ipa.add_host('slow1.example.test')
+    ipa.add_host('slow1.example.test', description=MARKER)
     ipa.latency = 8.0
     nova.send(*payloads.legacy_delete(str(uuid.uuid4()), 'slow1', PROJECT,
                                       metadata={'ipa_enroll': 'true'}))

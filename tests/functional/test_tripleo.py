@@ -6,6 +6,7 @@ import uuid
 from tests import payloads
 from tests.functional.conftest import PROJECT
 from tests.harness import wait_for
+from notify.decide import NOVAJOIN_MARKER as MARKER
 
 NETWORKS = ('ctlplane', 'internalapi', 'storage')
 INTERNAL_VIP = 'overcloud.internalapi.example.test'
@@ -33,16 +34,16 @@ def deploy(ipa):
     """What novajoin's join made in IPA for two controllers."""
     for n in (0, 1):
         node = f'controller-{n}.example.test'
-        ipa.add_host(node)
+        ipa.add_host(node, description=MARKER)
         for net in NETWORKS:
             sub = f'controller-{n}.{net}.example.test'
             ipa.add_host(sub, managedby=[node])
             ipa.add_service(f'HTTP/{sub}', managed_by=[node])
     both = ['controller-0.example.test', 'controller-1.example.test']
-    ipa.add_host(INTERNAL_VIP, managedby=both)
+    ipa.add_host(INTERNAL_VIP, managedby=both, description=MARKER)
     ipa.add_service(f'haproxy/{INTERNAL_VIP}', managed_by=both)
     ipa.add_service(f'HTTP/{INTERNAL_VIP}', managed_by=both)
-    ipa.add_host(STORAGE_VIP, managedby=['controller-0.example.test'])
+    ipa.add_host(STORAGE_VIP, managedby=['controller-0.example.test'], description=MARKER)
     ipa.add_service(f'haproxy/{STORAGE_VIP}', managed_by=['controller-0.example.test'])
 
 
