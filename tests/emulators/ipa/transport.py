@@ -1,0 +1,335 @@
+"""HTTPS server, login, session cookies, Referer and the JSON-RPC envelope
+(ipaserver/rpcserver.py)."""
+
+import json
+import secrets
+import socket
+import ssl
+import threading
+import time
+import traceback
+import urllib.parse
+
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .errors import (
+    CallRecord, DNSName, IPAError, IPA_VERSION, VERSION_WITHOUT_CAPABILITIES, _err,
+    _has_capability)
+
+
+_REQUEST = threading.local()
+
+
+def _decode(value):
+    """json_decode_binary: {'__dns_name__': x} -> x (other wrappers are kept)."""
+    if isinstance(value, dict):
+        if set(value) == {'__dns_name__'}:
+            return value['__dns_name__']
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def _encode(value, dns_names):
+    if isinstance(value, DNSName):
+        return {'__dns_name__': str(value)} if dns_names else str(value)
+    if isinstance(value, dict):
+        return {k: _encode(v, dns_names) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v, dns_names) for v in value]
+    return value
+
+
+def _unmarshal(body):
+    """jsonserver.unmarshal."""
+    try:
+        data = json.loads(body.decode('utf-8'))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _err('JSONError', error=str(exc)) from None
+    data = _decode(data)
+    if not isinstance(data, dict):
+        raise _err('JSONError', error='Request must be a dict')
+    if 'method' not in data:
+        raise _err('JSONError', error='Request is missing "method"')
+    if 'params' not in data:
+        raise _err('JSONError', error='Request is missing "params"')
+    params = data['params']
+    if not isinstance(params, list):
+        raise _err('JSONError', error='params must be a list')
+    if len(params) != 2:
+        raise _err('JSONError', error='params must contain [args, options]')
+    args, options = params
+    if not isinstance(args, list):
+        raise _err('JSONError', error='params[0] (aka args) must be a list')
+    if not isinstance(options, dict):
+        raise _err('JSONError', error='params[1] (aka options) must be a dict')
+    return data['method'], args, {str(k): v for k, v in options.items()}, data.get('id')
+
+
+def _html(title, heading, message):
+    from html import escape
+    return (f'<html>\n<head>\n<title>{title}</title>\n</head>\n<body>\n<h1>{heading}</h1>\n'
+            f'<p>\n<strong>{escape(message)}</strong>\n</p>\n</body>\n</html>').encode('utf-8')
+
+
+def _bad_request(message):
+    return _html('400 Bad Request', 'Bad Request', message)
+
+
+def _unauthorized(message):
+    return _html('401 Unauthorized', 'Invalid Authentication', message)
+
+
+class _TLSServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def __init__(self, address, handler, emulator):
+        self.emulator = emulator
+        self.ssl_context = emulator.ca.server_context()
+        self.ssl_context.minimum_version = ssl.TLSVersion.TLSv1_2
+        super().__init__(address, handler)
+
+    def finish_request(self, request, client_address):
+        # The TLS handshake happens here, in the connection's own thread.
+        request.settimeout(30)
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            conn = self.ssl_context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        with self.emulator._conns_lock:
+            self.emulator._conns.add(conn)
+        try:
+            self.RequestHandlerClass(conn, client_address, self)
+        except (ssl.SSLError, OSError):
+            pass
+        finally:
+            with self.emulator._conns_lock:
+                self.emulator._conns.discard(conn)
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    def handle_error(self, request, client_address):
+        pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    server_version = 'Apache'
+
+    def version_string(self):
+        return self.server_version
+
+    def log_message(self, format, *args):
+        pass
+
+    def do_POST(self):
+        self._dispatch('POST')
+
+    def do_GET(self):
+        self._dispatch('GET')
+
+    def _dispatch(self, method):
+        _REQUEST.token = self.server.emulator._session_token(self)
+        try:
+            self.server.emulator._handle(self, method)
+        finally:
+            _REQUEST.token = None
+
+    def respond(self, status, body, headers=(), content_type='text/html; charset=utf-8'):
+        self.send_response(status)
+        if content_type:
+            self.send_header('Content-Type', content_type)
+        for key, value in headers:
+            self.send_header(key, value)
+        self.send_header('Content-Length', str(len(body)))
+        if self.close_connection:
+            self.send_header('Connection', 'close')
+        # headers and body in one write: no Nagle / delayed-ACK stall per call
+        self._headers_buffer.append(b'\r\n' + body)
+        self.flush_headers()
+
+
+class TransportMixin:
+    def pause_listening(self):
+        """Close the listening socket and drop open connections: connection refused."""
+        self._close()
+
+    def resume_listening(self):
+        """Listen again on the same port."""
+        if self._server is None:
+            self._open()
+
+    def _open(self):
+        server = _TLSServer(('127.0.0.1', self.port), _Handler, self)
+        self.port = server.server_address[1]
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever,
+                                        kwargs={'poll_interval': 0.05},
+                                        name=f'ipa-emulator-{self.port}', daemon=True)
+        self._thread.start()
+
+    def _close(self):
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        with self._conns_lock:
+            conns = list(self._conns)
+        for conn in conns:
+            try:
+                socket.socket.shutdown(conn, socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if thread is not None:
+            thread.join(5)
+
+    def _count(self, key):
+        with self._lock:
+            self.stats[key] += 1
+
+    def _handle(self, handler, method):
+        self._count('http_requests')
+        length = handler.headers.get('Content-Length')
+        try:
+            body = handler.rfile.read(int(length)) if length else b''
+        except ValueError:
+            return handler.respond(400, _html('400 Bad Request', 'Bad Request',
+                                              'invalid Content-Length'))
+        if self.down:
+            return handler.respond(503, _html(
+                '503 Service Unavailable', 'Service Unavailable',
+                'The server is temporarily unable to service your request due to '
+                'maintenance downtime or capacity problems. Please try again later.'))
+        path = urllib.parse.urlsplit(handler.path).path
+        if path == '/ipa/session/login_password':
+            return self._login(handler, method, body)
+        if path == '/ipa/session/json':
+            return self._json(handler, method, body)
+        return handler.respond(404, _html(
+            '404 Not Found', 'Not Found',
+            f'The requested URL {path} was not found on this server.'))
+
+    def _login(self, handler, method, body):
+        content_type = handler.headers.get('Content-Type', '').lower()
+        if not content_type.startswith('application/x-www-form-urlencoded'):
+            return handler.respond(400, _bad_request(
+                'Content-Type must be application/x-www-form-urlencoded'))
+        if method != 'POST':
+            return handler.respond(400, _bad_request('HTTP request method must be POST'))
+        if self.login_requires_referer and not handler.headers.get('Referer'):
+            return handler.respond(400, _bad_request('Missing HTTP Referer'))
+        try:
+            form = urllib.parse.parse_qs(body.decode('utf-8'))
+        except (UnicodeDecodeError, ValueError):
+            return handler.respond(400, _bad_request('cannot parse query data'))
+        users, passwords = form.get('user'), form.get('password')
+        if users is None:
+            return handler.respond(400, _bad_request('no user specified'))
+        if len(users) != 1:
+            return handler.respond(400, _bad_request('more than one user parameter'))
+        user = users[0]
+        name, at, realm = user.partition('@')
+        if not name or '@' in realm or (at and not realm):
+            self._count('login_failures')
+            return handler.respond(401, _unauthorized(''), [('X-IPA-Rejection-Reason', 'denied')])
+        if passwords is None:
+            return handler.respond(400, _bad_request('no password specified'))
+        if len(passwords) != 1:
+            return handler.respond(400, _bad_request('more than one password parameter'))
+        principal = f'{name}@{realm or self.realm}'
+        if name != self.username or (realm and realm.upper() != self.realm.upper()):
+            reason = (f"kinit: Client '{principal}' not found in Kerberos database while "
+                      "getting initial credentials")
+        elif passwords[0] != self.password:
+            reason = 'kinit: Password incorrect while getting initial credentials'
+        else:
+            token = secrets.token_urlsafe(24)
+            with self._lock:
+                self._sessions[token] = {'calls': 0, 'principal': self.principal}
+                self.stats['logins'] += 1
+            cookie = f'ipa_session=MagBearerToken={token};path=/ipa;httponly;secure;'
+            return handler.respond(200, b'', [('Set-Cookie', cookie)],
+                                   content_type='text/plain; charset=utf-8')
+        self._count('login_failures')
+        message = f'Principal {principal} cannot be authenticated: {reason}'
+        return handler.respond(401, _unauthorized(message),
+                               [('X-IPA-Rejection-Reason', 'invalid-password')])
+
+    def _session_token(self, handler):
+        for header in handler.headers.get_all('Cookie') or ():
+            for part in header.split(';'):
+                key, _eq, value = part.strip().partition('=')
+                if key == 'ipa_session' and value.startswith('MagBearerToken='):
+                    return value[len('MagBearerToken='):]
+        return None
+
+    def _json(self, handler, method, body):
+        token = self._session_token(handler)
+        with self._lock:
+            session = self._sessions.get(token) if token else None
+            limit = self.session_max_calls
+            if session is not None and limit is not None and session['calls'] >= limit:
+                del self._sessions[token]
+                session = None
+            if session is None:
+                self.stats['unauthorized'] += 1
+            else:
+                session['calls'] += 1
+        if session is None:
+            return handler.respond(401, b'', content_type=None)
+
+        host = handler.headers.get('Host') or self.server
+        referer = handler.headers.get('Referer')
+        if referer is None:
+            return self._reply(handler, None, _err('RefererError', referer='missing'))
+        if not referer.startswith(f'https://{host}/ipa'):
+            return self._reply(handler, None, _err('RefererError', referer=referer))
+
+        content_type = handler.headers.get('Content-Type', '')
+        if not (content_type.startswith('application/json') and method == 'POST'):
+            # rpcserver falls back to simple_unmarshal: the command is the path
+            return self._reply(handler, None, _err('CommandError', name='session/json'))
+        try:
+            name, args, options, _id = _unmarshal(body)
+        except IPAError as exc:
+            return self._reply(handler, None, exc)
+
+        with self._lock:
+            self.stats['calls'][name if isinstance(name, str) else repr(name)] += 1
+            self.call_log.append(CallRecord(name, args, options))
+        if self.latency:
+            time.sleep(self.latency)
+        result, error = None, None
+        try:
+            result = self._execute(name, args, options)
+        except IPAError as exc:
+            error = exc
+        except Exception:
+            self.internal_errors.append(traceback.format_exc())
+            traceback.print_exc()
+            error = _err('InternalError')
+        version = options.get('version', VERSION_WITHOUT_CAPABILITIES)
+        return self._reply(handler, result, error, _id, version)
+
+    def _reply(self, handler, result, error, _id=None, version=VERSION_WITHOUT_CAPABILITIES):
+        response = {
+            'result': result,
+            'error': error.to_dict() if error is not None else None,
+            'id': _id,
+            'principal': self.principal,
+            'version': IPA_VERSION,
+        }
+        try:
+            dns_names = _has_capability(str(version), 'dns_name_values')
+        except Exception:
+            dns_names = False
+        body = json.dumps(_encode(response, dns_names)).encode('utf-8')
+        return handler.respond(200, body, content_type='application/json; charset=utf-8')
+
