@@ -1,0 +1,85 @@
+"""The OpenStack emulator's faults (services down, latency, restarts) and its
+statistics, checked with the real clients over verified TLS."""
+
+import concurrent.futures
+import time
+
+import glanceclient
+import pytest
+from glanceclient import exc as glance_exc
+from keystoneauth1 import exceptions as ks_exc
+from keystoneclient.v3 import client as keystone_client
+from novaclient import exceptions as nova_exc
+
+from tests.emulators.openstack import OpenStackEmulator
+from tests.emulators.openstack.clients import IMAGE, NETWORK, make_session, nova, raw
+
+
+@pytest.fixture
+def emu():
+    with OpenStackEmulator() as e:
+        yield e
+
+
+@pytest.fixture
+def sess(emu):
+    return make_session(emu)
+
+
+def test_down_services_answer_503(emu, sess):
+    emu.add_image(IMAGE)
+    sess.get_token()
+    emu.down = {'compute', 'image', 'network'}
+    with pytest.raises(nova_exc.ClientException) as err:
+        nova(sess).servers.list()
+    assert err.value.code == 503
+    with pytest.raises(glance_exc.HTTPServiceUnavailable):
+        glanceclient.Client('2', session=sess).images.get(IMAGE)
+    with pytest.raises(ks_exc.ServiceUnavailable):
+        sess.get('/v2.0/ports/x', endpoint_filter=NETWORK)
+    # keystone still answers
+    assert keystone_client.Client(session=sess).projects.get(emu.project_id).name == 'service'
+    emu.down = True
+    with pytest.raises(ks_exc.ServiceUnavailable):
+        make_session(emu).get_token()
+    emu.down = set()
+    assert nova(sess).servers.list() == []
+
+
+def test_concurrent_clients(emu, sess):
+    emu.add_image(IMAGE)
+    token = sess.get_token()
+    emu.latency = 0.05
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        codes = list(pool.map(lambda _: raw(emu, '/image/v2/images/' + IMAGE, token).status_code,
+                              range(24)))
+    assert codes == [200] * 24
+    assert emu.stats['requests']['image'] == 24
+
+
+def test_restart_keeps_port_data_and_tokens(emu, sess):
+    emu.add_server('s1', 'web1', emu.project_id)
+    client = nova(sess)
+    assert len(client.servers.list()) == 1
+    port = emu.port
+    emu.stop()
+    with pytest.raises(ks_exc.ConnectFailure):
+        client.servers.list()
+    emu.start()
+    assert emu.port == port
+    assert [s.id for s in client.servers.list()] == ['s1']
+    assert emu.stats['token_issues'] == 1
+
+
+def test_latency_and_stats(emu, sess):
+    sess.get_token()
+    emu.reset_stats()
+    emu.latency = 0.3
+    start = time.monotonic()
+    nova(sess).servers.list(search_opts={'hostname': 'x'})
+    assert time.monotonic() - start >= 0.3
+    emu.latency = 0
+    assert emu.stats['requests'] == {'compute': 1}
+    assert emu.stats['token_issues'] == 0
+    assert emu.request_log == [('GET', '/compute/v2.1/servers/detail', 'hostname=x')]
+    assert emu.errors == []
