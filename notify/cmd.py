@@ -55,10 +55,10 @@ def parse_config(argv=None):
     return conf
 
 
-def config_problems(conf):
+def config_problems(conf, command=None):
     """What keeps the daemon from working, as operator-readable sentences."""
     problems = []
-    if not conf.transport_url:
+    if not conf.transport_url and command is None:
         problems.append('[DEFAULT] transport_url is not set')
     if conf.dump or conf.replay:
         return problems
@@ -70,6 +70,13 @@ def config_problems(conf):
 
 
 def main(argv=None):
+    from notify.audit import cli as audit_cli
+    argv, command, command_args = audit_cli.split_command(
+        sys.argv[1:] if argv is None else argv)
+    if command:
+        command_args = audit_cli.parse_args(command_args)
+        if isinstance(command_args, int):
+            return command_args
     try:
         conf = parse_config(argv)
     except cfg.Error as exc:
@@ -77,11 +84,14 @@ def main(argv=None):
         return 2
     logging.setup(conf, opts.PROJECT)
     conf.log_opt_values(LOG, std_logging.DEBUG)
-    problems = config_problems(conf)
+    problems = config_problems(conf, command)
     if problems:
         for problem in problems:
             LOG.error('configuration: %s', problem)
         return 2
+    if command:
+        from notify import service
+        return audit_cli.run(conf, command_args, service.protection(conf))
     if conf.dump:
         from notify import dump
         return dump.dump(conf)

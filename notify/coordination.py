@@ -69,6 +69,22 @@ class DistributedLocks:
             LOG.warning('coordination backend failed releasing a lock: %s',
                         type(exc).__name__)
 
+    @contextlib.contextmanager
+    def try_lock(self, name):
+        """Hold ``name`` across daemons if no one does now: yields True, else False."""
+        lock = self._coordinator.get_lock((PREFIX + name).encode())
+        try:
+            acquired = lock.acquire(blocking=False)
+        except tooz.ToozError as exc:
+            LOG.warning('coordination backend failed locking %s: %s', name,
+                        type(exc).__name__)
+            acquired = False
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                self._release(lock)
+
     def __len__(self):
         return len(self._local)
 

@@ -33,6 +33,23 @@ class KeyedLock:
                     if entry[1] == 0:
                         del self._locks[key]
 
+    @contextlib.contextmanager
+    def try_lock(self, name):
+        """Hold ``name`` if no worker of this process does now: yields True, else False."""
+        with self._guard:
+            entry = self._locks.setdefault(name, [threading.Lock(), 0])
+            entry[1] += 1
+        acquired = entry[0].acquire(blocking=False)
+        try:
+            yield acquired
+        finally:
+            with self._guard:
+                if acquired:
+                    entry[0].release()
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del self._locks[name]
+
     def __len__(self):
         with self._guard:
             return len(self._locks)

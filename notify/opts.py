@@ -159,6 +159,30 @@ service_credentials_opts = [
                help='Endpoint interface used from the keystone catalog.'),
 ]
 
+audit_opts = [
+    cfg.IntOpt('interval', default=0, min=0,
+               help='Seconds between two runs of the audit inside the daemon (in a '
+                    'background thread with its own IPA sessions; one audit at a time '
+                    'across daemons sharing [coordination] backend_url). 0: off.'),
+    cfg.BoolOpt('apply', default=False,
+                help='Whether the periodic audit removes what it finds (True) or only '
+                     'reports it in the log and the metrics (False).'),
+    cfg.IntOpt('max_removals', default=50, min=0,
+               help='Safety: an audit that finds more hosts to remove than this aborts '
+                    '(exit status 3) with the list and changes nothing; raise it '
+                    'explicitly (or pass --max-removals) after checking the list.'),
+    cfg.FloatOpt('min_age', default=3600.0, min=0.0,
+                 help='Safety: hosts enrolled less than this many seconds ago (IPA\'s '
+                      'krblastpwdchange) are kept, so an instance still booting is '
+                      'never raced.'),
+    cfg.IntOpt('page_size', default=1000, min=1,
+               help='Servers, floating IPs and ports asked per page of nova and '
+                    'neutron listings (never one unbounded request).'),
+    cfg.IntOpt('workers', default=8, min=1,
+               help='Removals done at once (their IPA calls go out in IPA batch '
+                    'requests, as the daemon\'s do).'),
+]
+
 GROUPS = {
     'listener': listener_opts,
     'ipa': ipa_opts,
@@ -166,6 +190,7 @@ GROUPS = {
     'dead_letter': dead_letter_opts,
     'cache': cache_opts,
     'coordination': coordination_opts,
+    'audit': audit_opts,
 }
 
 SERVICE_CREDENTIALS = 'service_credentials'

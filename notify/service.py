@@ -121,6 +121,21 @@ def build_server(conf, transport, endpoints, listen_on):
         allow_requeue=True, pool=conf.listener.pool)
 
 
+def start_periodic_audit(conf, dry_run, locks):
+    """The background audit of [audit] interval, or None when it is off."""
+    if not conf.audit.interval:
+        return None
+    from notify.audit.build import build_audit
+    from notify.audit.periodic import PeriodicAudit
+    if locks is None:
+        locks = make_locks(conf.coordination.backend_url, conf.coordination.lock_timeout)
+    rules = protection(conf)
+    LOG.info('periodic audit every %ds (%s)', conf.audit.interval,
+             'removing what it finds' if conf.audit.apply else 'report only')
+    return PeriodicAudit(lambda: build_audit(conf, rules, dry_run=dry_run, locks=locks),
+                         conf.audit.interval, conf.audit.apply, locks.try_lock).start()
+
+
 class Systemd:
     """sd_notify: READY, STOPPING, STATUS and watchdog pings, when run by systemd."""
 
@@ -158,6 +173,7 @@ def run(conf, handlers=None, dry_run=False):
     signal.signal(signal.SIGINT, on_signal)
 
     server.start()
+    periodic = start_periodic_audit(conf, dry_run, locks)
     LOG.info('listening on topics %s (exchanges %s)%s%s',
              ', '.join(conf.listener.topics),
              ', '.join(sorted({t.exchange for t in listen_on})),
@@ -186,6 +202,8 @@ def run(conf, handlers=None, dry_run=False):
                     'redelivers what was not acknowledged', conf.listener.shutdown_timeout)
     else:
         transport.cleanup()
+    if periodic is not None:
+        periodic.stop()
     if locks is not None:
         locks.stop()
     LOG.info('stopped')

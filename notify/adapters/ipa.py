@@ -149,6 +149,11 @@ class IPAClient:
             return self._batcher.call(method, args, options)
         return self._call_direct(method, args, options)
 
+    def call_batch(self, calls):
+        """Several IPA commands in one ``batch`` request: [(method, args, options)] ->
+        a result or an exception for each, in order (reads; writes go through call)."""
+        return self._call_batch(calls)
+
     def _call_batch(self, calls):
         """One IPA ``batch`` request; a result or an exception for each call."""
         methods = [{'method': method, 'params': [list(args),

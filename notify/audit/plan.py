@@ -1,0 +1,128 @@
+"""The audit's decisions: IPA snapshot + nova/neutron snapshot -> findings. Pure.
+
+It reuses notify.decide's rules: provenance and protection of hosts, the strict
+naming of instances, TripleO relations, and which floating-IP records are this
+daemon's.
+"""
+
+import dataclasses
+
+from notify import decide
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    kind: str         # 'host' | 'record' | 'service'
+    name: str
+    action: str       # 'remove' | 'keep' | 'add'
+    reason: str
+    changes: tuple = ()   # decide record actions to apply (records)
+
+    def as_dict(self):
+        return {'kind': self.kind, 'name': self.name, 'action': self.action,
+                'reason': self.reason}
+
+
+@dataclasses.dataclass(frozen=True)
+class Host:
+    """One IPA host as the audit sees it."""
+    facts: decide.HostFacts
+    age: float | None          # seconds since enrollment, None: unknown
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    hosts: dict                # fqdn -> Host (every host of the configured zones)
+    live: dict                 # fqdn -> [instance ids] carrying it
+    unresolved: frozenset      # first labels carried by live instances of deleted projects
+    records: dict              # fqdn -> [A/AAAA values] (marked hosts' names)
+    fip_owner: dict            # floating IP -> fqdn of the enrolled instance it serves, or None
+    project_zones: bool = False
+
+
+def _candidate(fqdn, host, snapshot, protection, min_age):
+    """('remove' | 'keep', reason) for one host of the configured zones."""
+    problem = decide.provenance_problem(host.facts, protection)
+    if problem:
+        return 'keep', f'look-alike kept: {problem}'
+    owners = snapshot.live.get(fqdn)
+    if owners:
+        return 'keep', f'live instance(s) {", ".join(sorted(owners))} carry it'
+    label = decide.short_name(fqdn)
+    if snapshot.project_zones and label in snapshot.unresolved:
+        return 'keep', (f'a live instance named {label} in a deleted project may carry '
+                        f'it')
+    if host.age is None:
+        return 'keep', 'never enrolled: IPA shows no enrollment time, so it is spared'
+    if host.age < min_age:
+        return 'keep', (f'enrolled {host.age:.0f}s ago, less than [audit] min_age '
+                        f'{min_age:.0f}s: its instance may still be booting')
+    return 'remove', (f'no live instance named {label} in any project; host enrolled '
+                      f'by the cloud ({host.facts.description[0]})')
+
+
+def plan_hosts(snapshot, protection, min_age):
+    """Findings for every host of the configured zones, orphans first."""
+    findings = []
+    for fqdn, host in sorted(snapshot.hosts.items()):
+        action, reason = _candidate(fqdn, host, snapshot, protection, min_age)
+        findings.append(Finding('host', fqdn, action, reason))
+    return sorted(findings, key=lambda f: (f.action != 'remove', f.name))
+
+
+def plan_records(snapshot, protection, manage_ptr=True):
+    """Floating-IP records of enrolled hosts: stale ones to remove, missing ones to add."""
+    findings = []
+    marked = {fqdn for fqdn, host in snapshot.hosts.items()
+              if decide.provenance_problem(host.facts, protection) is None}
+    for fqdn in sorted(marked):
+        for address in sorted(snapshot.records.get(fqdn, ())):
+            if address not in snapshot.fip_owner:
+                continue    # not a floating IP: not this daemon's record
+            owner = snapshot.fip_owner[address]
+            if owner == fqdn:
+                continue
+            changes = tuple(decide.plan_floating_ip(address, None, {fqdn}, {fqdn},
+                                                    manage_ptr))
+            findings.append(Finding(
+                'record', f'{fqdn} -> {address}', 'remove',
+                f'floating IP {address} is no longer associated with the instance of '
+                f'{fqdn} in neutron', changes))
+    for address, owner in sorted(snapshot.fip_owner.items()):
+        if owner is None or owner not in marked:
+            continue
+        if address not in snapshot.records.get(owner, ()):
+            changes = tuple(decide.changes(decide.plan_floating_ip(
+                address, owner, set(), {owner}, manage_ptr)))
+            findings.append(Finding('record', f'{owner} -> {address}', 'add',
+                                    f'floating IP {address} is associated with the '
+                                    f'enrolled instance of {owner} but has no record',
+                                    changes))
+    return findings
+
+
+def plan_managed(node, instance_id, managed_hosts, managed_services, protection):
+    """What goes with an orphan TripleO node, from IPA's relations alone.
+
+    ``managed_hosts``: {fqdn: HostFacts} of the hosts the node manages;
+    ``managed_services``: {principal: set of managers}.
+    """
+    prefix = decide.short_name(node) + '.'
+    subhosts = {f: h for f, h in managed_hosts.items() if f.startswith(prefix)}
+    services = {p: service_host(p) for p in managed_services}
+    vips = {f: h for f, h in managed_hosts.items() if f not in subhosts}
+    return decide.plan_tripleo(node, instance_id, subhosts, services, managed_services,
+                               vips, protection)
+
+
+def service_host(principal):
+    """'HTTP/vip.example.test@REALM' -> 'vip.example.test'."""
+    return principal.split('/', 1)[-1].split('@', 1)[0].rstrip('.').lower()
+
+
+def summary(findings):
+    counts = {}
+    for f in findings:
+        key = f'{f.kind}s_{f.action}'
+        counts[key] = counts.get(key, 0) + 1
+    return counts
