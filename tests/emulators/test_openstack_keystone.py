@@ -107,3 +107,27 @@ def test_keystoneclient_projects_get(emu, sess):
     assert (project.id, project.name, project.domain_id) == ('p-1', 'tenant-one', 'default')
     with pytest.raises(ks_exc.NotFound):
         client.projects.get('p-missing')
+
+
+def test_deleted_project_is_gone_from_keystone_only(emu, sess):
+    emu.add_project('p-1', 'tenant-one')
+    emu.add_server('s1', 'web1', 'p-1')
+    client = keystone_client.Client(session=sess, interface='internal',
+                                    region_name='RegionOne')
+    emu.delete_project('p-1')
+    with pytest.raises(ks_exc.NotFound):
+        client.projects.get('p-1')
+    assert 'p-1' not in [p.id for p in client.projects.list()]
+    # nova keeps the servers of a deleted project
+    [server] = nova(sess).servers.list(search_opts={'all_tenants': True}, limit=-1)
+    assert (server.id, server.tenant_id) == ('s1', 'p-1')
+    assert nova(sess).servers.get('s1').tenant_id == 'p-1'
+
+
+def test_issued_tokens_outlive_their_expiry(emu, sess):
+    first = sess.get_token()
+    emu.expire_tokens()
+    sess.invalidate()
+    second = sess.get_token()
+    assert emu.issued_tokens() == [first, second] and first != second
+    assert list(emu._tokens) == [second]

@@ -21,19 +21,20 @@ class OpenStackEmulator(KeystoneData, NovaData, GlanceData, NeutronData):
     def __init__(self, ca=None, username='novajoin', password='Secret456',
                  project_name='service', user_domain='Default', project_domain='Default',
                  region='RegionOne', page_size=1000, port=0, token_ttl=3600,
-                 nova_max_version='2.96'):
+                 nova_max_version='2.96', max_limit=None):
         self.ca = ca or shared_ca()
         # an older cloud: a lower maximum microversion (nova answers 406 above it)
         self.nova_max_version = tuple(int(x) for x in nova_max_version.split('.'))
         self.ca_path = self.ca.ca_path
         self.region = region
-        self.page_size = page_size
         self.token_ttl = token_ttl
         self._requested_port = port
         self.port = None
         self.base_url = None
         self.auth_url = None
         self.down = set()
+        # seconds slept before every answer: a number for all services, or
+        # {service: seconds} ('identity', 'compute', 'image', 'network')
         self.latency = 0.0
 
         self._lock = threading.RLock()
@@ -43,11 +44,11 @@ class OpenStackEmulator(KeystoneData, NovaData, GlanceData, NeutronData):
         self._init_keystone(username, password, project_name, user_domain, project_domain)
 
         # nova / glance / neutron
-        self._servers = {}        # id -> record, deleted ones kept (nova markers see them)
-        self._server_seq = 0
+        self._init_nova(page_size if max_limit is None else max_limit)
         self._images = {}
         self._ports = {}
         self._floatingips = {}
+        self.neutron_max_limit = None     # neutron's pagination_max_limit (-1: none)
         self.default_user_id = hex_id()   # the user who "booted" servers
         self.default_network_id = str(uuid.uuid4())
         self.default_subnet_id = str(uuid.uuid4())
@@ -99,8 +100,26 @@ class OpenStackEmulator(KeystoneData, NovaData, GlanceData, NeutronData):
 
     # ----------------------------------------------------------------- stats
 
+    def latency_of(self, service):
+        latency = self.latency
+        if isinstance(latency, dict):
+            return latency.get(service, 0.0)
+        return latency or 0.0
+
     def reset_stats(self):
+        """``stats``: 'requests' {service: n}, 'paths' {(method, path): n},
+        'calls' {(service, method, path template): n}, 'token_issues' n."""
         with self._lock:
             self.stats = {'requests': collections.Counter(), 'token_issues': 0,
-                          'paths': collections.Counter()}
+                          'paths': collections.Counter(), 'calls': collections.Counter()}
             self.request_log = []
+
+    def calls(self, service=None, method=None, template=None):
+        """How many calls since ``reset_stats()`` match: e.g.
+        ``calls('compute', 'GET', '/v2.1/servers/detail')``; None matches anything.
+        Templates are the paths below the service prefix, ids as ``{id}``; a path
+        no route knows counts under the template '<unknown>'."""
+        with self._lock:
+            return sum(n for (s, m, t), n in self.stats['calls'].items()
+                       if service in (None, s) and method in (None, m)
+                       and template in (None, t))

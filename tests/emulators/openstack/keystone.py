@@ -24,6 +24,7 @@ class KeystoneData:
         self._projects = {}
         self._users = {}
         self._tokens = {}
+        self._issued_tokens = []    # every token ever issued, expired ones too
         self._roles = [{'id': hex_id(), 'name': 'admin'}, {'id': hex_id(), 'name': 'member'},
                        {'id': hex_id(), 'name': 'reader'}]
         user_domain_id = self._ensure_domain(user_domain)
@@ -71,6 +72,17 @@ class KeystoneData:
                        'is_domain': False, 'tags': [], 'options': {}}
             self._projects[project_id] = project
             return dict(project)
+
+    def delete_project(self, project_id):
+        """keystone forgets the project (GET answers 404); nova keeps its servers,
+        as nova does when a project is deleted under them."""
+        with self._lock:
+            del self._projects[project_id]
+
+    def issued_tokens(self):
+        """Every token issued so far (to check none reaches a log)."""
+        with self._lock:
+            return list(self._issued_tokens)
 
     def expire_tokens(self):
         """Every token issued so far stops being valid; clients must authenticate again."""
@@ -215,6 +227,7 @@ class Keystone:
                    'expires': issued + datetime.timedelta(seconds=emu.token_ttl),
                    'audit_id': secrets.token_urlsafe(16)[:22], 'methods': ['password']}
             emu._tokens[token] = rec
+            emu._issued_tokens.append(token)
             emu.stats['token_issues'] += 1
             body = self._token_body(rec)
         raise Reply(201, body, {'X-Subject-Token': token, 'Vary': 'X-Auth-Token'})

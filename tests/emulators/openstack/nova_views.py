@@ -31,33 +31,62 @@ def _links(base_url, server_id):
             {'rel': 'bookmark', 'href': '%s/compute/servers/%s' % (base_url, server_id)}]
 
 
-def server_view(base_url, rec, version, detail=True):
-    """The server as nova's ``show`` (detail) or ``basic`` (index) view builds it."""
-    bookmark_base = base_url + '/compute'
+def _image(base_url, rec):
+    if not rec['image_id']:
+        return ''     # booted from volume
+    return {'id': rec['image_id'],
+            'links': [{'rel': 'bookmark',
+                       'href': '%s/compute/images/%s' % (base_url, rec['image_id'])}]}
+
+
+def _flavor(base_url, rec, version):
+    if version >= (2, 47):
+        return {'vcpus': 1, 'ram': 2048, 'disk': 20, 'ephemeral': 0, 'swap': 0,
+                'original_name': rec['flavor'], 'extra_specs': {}}
+    return {'id': '2', 'links': [{'rel': 'bookmark',
+                                  'href': base_url + '/compute/flavors/2'}]}
+
+
+def down_cell_view(base_url, rec, version, kind):
+    """A server of a cell that does not answer, from 2.69 on: what nova's API
+    database knows (views/servers.py ``basic`` and ``_show_from_down_cell``).
+    ``kind``: 'index' (GET /servers), 'detail' (GET /servers/detail) or 'show'."""
+    server = {'id': rec['id'], 'status': 'UNKNOWN', 'links': _links(base_url, rec['id'])}
+    if kind == 'index':
+        return server
+    server['tenant_id'] = rec['project_id']
+    server['created'] = iso(rec['created_dt'])
+    if kind == 'detail':
+        # _add_security_grps asks neutron, which answers for every listed id
+        server['security_groups'] = [{'name': 'default'}]
+        return server
+    server.update({
+        'image': _image(base_url, rec), 'flavor': _flavor(base_url, rec, version),
+        'OS-EXT-AZ:availability_zone': rec['availability_zone'] or 'UNKNOWN',
+        'OS-EXT-STS:power_state': 0, 'user_id': rec['user_id'] or 'UNKNOWN'})
+    if version >= (2, 71):
+        server['server_groups'] = []
+    return server
+
+
+def server_view(base_url, rec, version, detail=True, extended=True):
+    """The server as nova's ``show`` (detail) or ``basic`` (index) view builds it.
+    ``extended=False``: the os-extended-server-attributes and show:host_status
+    policies deny (non-admin): no ``OS-EXT-SRV-ATTR:*`` (but the hostname from
+    2.90 on) and no ``host_status``."""
     links = _links(base_url, rec['id'])
     if not detail:
         return {'id': rec['id'], 'name': rec['name'], 'links': links}
-    vm_state = STATUS_TO_VM_STATE[rec['status']]
-    if rec['image_id']:
-        image = {'id': rec['image_id'],
-                 'links': [{'rel': 'bookmark',
-                            'href': '%s/images/%s' % (bookmark_base, rec['image_id'])}]}
-    else:
-        image = ''
-    if version >= (2, 47):
-        flavor = {'vcpus': 1, 'ram': 2048, 'disk': 20, 'ephemeral': 0, 'swap': 0,
-                  'original_name': rec['flavor'], 'extra_specs': {}}
-    else:
-        flavor = {'id': '2', 'links': [{'rel': 'bookmark',
-                                        'href': bookmark_base + '/flavors/2'}]}
+    status = 'DELETED' if rec['deleted'] else rec['status']
+    vm_state = 'deleted' if rec['deleted'] else STATUS_TO_VM_STATE[rec['status']]
     host = rec['host']
     server = {
-        'id': rec['id'], 'name': rec['name'], 'status': rec['status'],
+        'id': rec['id'], 'name': rec['name'], 'status': status,
         'tenant_id': rec['project_id'], 'user_id': rec['user_id'],
         'metadata': copy.deepcopy(rec['metadata']),
         'hostId': (hashlib.sha224((rec['project_id'] + host).encode()).hexdigest()
                    if host else ''),
-        'image': image, 'flavor': flavor,
+        'image': _image(base_url, rec), 'flavor': _flavor(base_url, rec, version),
         'created': iso(rec['created_dt']), 'updated': iso(rec['updated_dt']),
         'addresses': copy.deepcopy(rec['addresses']),
         'accessIPv4': '', 'accessIPv6': '', 'links': links,
@@ -66,17 +95,19 @@ def server_view(base_url, rec, version, detail=True):
         'config_drive': '', 'key_name': rec['key_name'],
         'OS-SRV-USG:launched_at': (iso(rec['created_dt']).replace('Z', '.000000')
                                    if vm_state != 'building' else None),
-        'OS-SRV-USG:terminated_at': None,
+        'OS-SRV-USG:terminated_at': (iso(rec['updated_dt']).replace('Z', '.000000')
+                                     if rec['deleted'] else None),
         'OS-EXT-SRV-ATTR:host': host,
         'OS-EXT-SRV-ATTR:instance_name': 'instance-%08x' % rec['seq'],
         'OS-EXT-SRV-ATTR:hypervisor_hostname': host,
-        'OS-EXT-STS:task_state': rec['task_state'] or STATUS_TASK_STATE.get(rec['status']),
+        'OS-EXT-STS:task_state': (None if rec['deleted'] else
+                                  rec['task_state'] or STATUS_TASK_STATE.get(rec['status'])),
         'OS-EXT-STS:vm_state': vm_state,
         'OS-EXT-STS:power_state': _POWER_STATE.get(vm_state, 0),
         'os-extended-volumes:volumes_attached': [],
         'security_groups': [{'name': 'default'}],
     }
-    if rec['status'] in _PROGRESS_STATUSES:
+    if status in _PROGRESS_STATUSES:
         server['progress'] = 0
     if version >= (2, 3):
         server.update({
@@ -89,7 +120,7 @@ def server_view(base_url, rec, version, detail=True):
         })
     if version >= (2, 9):
         server['locked'] = False
-    if version >= (2, 16):
+    if version >= (2, 16) and extended:
         server['host_status'] = 'UP' if host else ''
     if version >= (2, 19):
         server['description'] = None
@@ -99,6 +130,11 @@ def server_view(base_url, rec, version, detail=True):
         server['trusted_image_certificates'] = None
     if version >= (2, 73):
         server['locked_reason'] = None
+    if not extended:
+        for key in [k for k in server if k.startswith('OS-EXT-SRV-ATTR:')]:
+            del server[key]
+        if version >= (2, 90):
+            server['OS-EXT-SRV-ATTR:hostname'] = rec['hostname']
     if version >= (2, 96):
         server['pinned_availability_zone'] = None
     return server

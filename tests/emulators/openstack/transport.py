@@ -11,7 +11,9 @@ import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from tests.emulators.openstack.common import SERVICES, UNAVAILABLE, Reply, Request
+from tests.emulators.openstack.common import SERVICES, UNAVAILABLE, Reply, Request, match
+
+UNKNOWN_PATH = '<unknown>'      # the call counter's template of a path no route knows
 
 
 class Server(ThreadingHTTPServer):
@@ -97,13 +99,20 @@ def serve(emu, handler):
     service = segments[0] if segments[0] in SERVICES else None
     sub = '/' + '/'.join(segments[1:])
     api = emu._apis.get(service)
+    template = UNKNOWN_PATH
+    if api is not None:
+        route, _ = match(api.routes, sub)
+        if route is not None:
+            template = route.template
 
     with emu._lock:
         emu.stats['requests'][service or 'other'] += 1
         emu.stats['paths'][(method, path)] += 1
+        if service is not None:
+            emu.stats['calls'][(service, method, template)] += 1
         emu.request_log.append((method, path, query))
 
-    latency = emu.latency
+    latency = emu.latency_of(service)
     if latency:
         time.sleep(latency)
 
