@@ -27,6 +27,8 @@ LOG = logging.getLogger(__name__)
 # lists the servers of a down cell as UNKNOWN instead of leaving them out, which
 # the ownership check needs to fail closed.
 NOVA_MICROVERSION = '2.69'
+# Servers nova lists only when asked: soft-deleted (restorable) ones.
+SOFT_DELETED_FILTER = {'deleted': True, 'status': 'SOFT_DELETED'}
 
 
 def load_session(conf, pool_size=None):
@@ -130,9 +132,10 @@ class Nova:
     """
 
     def __init__(self, session, interface, region_name, batch_window=0.0, batch_size=50,
-                 senders=4):
+                 senders=4, cells_ttl=10.0):
         self._client = nova_client.Client(NOVA_MICROVERSION, session=session,
                                           endpoint_type=interface, region_name=region_name)
+        self._cells = ttl_cached(lambda _key: self._down_cell_probe(), cells_ttl, 1)
         self._batcher = None
         if batch_window > 0 and batch_size > 1:
             self._batcher = Batcher(self._one, self._many, batch_window, batch_size,
@@ -154,18 +157,38 @@ class Nova:
         found = self._named([args[0] for _, args, _ in calls])
         return [found[args[0]] for _, args, _ in calls]
 
+    def _down_cell_probe(self):
+        """Why nova cannot tell now (a down cell), or None. A filtered or paged
+        listing silently skips the servers of a down cell, even at 2.69; only an
+        unfiltered one shows them, as UNKNOWN minimal records, first."""
+        with translated_errors('nova'):
+            servers = self._client.servers.list(detailed=False,
+                                                search_opts={'all_tenants': True})
+        return decide.listing_problem([decide.ServerRecord(
+            s.id, '', '', getattr(s, 'status', '') or '') for s in servers])
+
+    def cells_problem(self):
+        """The down-cell probe's answer, asked at most every ``cells_ttl`` seconds."""
+        return self._cells('cells')
+
     def _named(self, labels):
         """{label: servers} for one nova query. nova's hostname filter is an
         unanchored regex: anchor it, escape the names."""
         names = sorted(set(labels))
+        problem = self.cells_problem()
+        if problem:
+            raise TransientError(problem)
         pattern = '^(%s)(\\..*)?$' % '|'.join(re.escape(n) for n in names)
-        with translated_errors('nova'):
-            servers = [_record(s) for s in self._client.servers.list(
-                search_opts={'all_tenants': True, 'hostname': pattern}, limit=-1)]
+        servers = []
+        # nova leaves soft-deleted servers out unless deleted ones are asked for;
+        # they can be restored, so they are live here too.
+        for extra in ({}, SOFT_DELETED_FILTER):
+            with translated_errors('nova'):
+                servers += [_record(s) for s in self._client.servers.list(
+                    search_opts=dict({'all_tenants': True, 'hostname': pattern}, **extra),
+                    limit=-1)]
         problem = decide.listing_problem(servers, names)
         if problem:
-            LOG.error('nova cannot tell which instances are live: %s; instance deletes '
-                      'wait', problem)
             raise TransientError(problem)
         found = {name: [] for name in names}
         for server in servers:
@@ -182,8 +205,7 @@ class Nova:
                 return None
         problem = decide.listing_problem([_record(s)])
         if problem:
-            LOG.error('nova cannot show instance %s: %s', instance_id, problem)
-            raise TransientError(problem)
+            raise TransientError(f'instance {instance_id}: {problem}')
         image = getattr(s, 'image', None)
         return Server(
             id=s.id, hostname=getattr(s, 'OS-EXT-SRV-ATTR:hostname', None) or '',

@@ -15,7 +15,8 @@ from python_freeipa import exceptions as ipa_exc
 from notify import decide
 from notify.adapters.ipa_dns import dns_text
 from notify.adapters.ipa_hosts import host_facts
-from notify.adapters.openstack import NOVA_MICROVERSION, translated_errors
+from notify.adapters.openstack import (NOVA_MICROVERSION, SOFT_DELETED_FILTER,
+                                       translated_errors)
 from notify.audit import AuditAborted
 from notify.audit.plan import Host
 
@@ -148,7 +149,7 @@ class Paged:
     def all(self, path, key, query, service, progress=None):
         query = dict(query, limit=self._page_size)
         url = f'{path}?{urllib.parse.urlencode(query, doseq=True)}'
-        items = []
+        items, full = [], self._page_size
         while url:
             body = self._get(url, service)
             page = body.get(key) or []
@@ -157,22 +158,44 @@ class Paged:
                 progress(len(page))
             url = next((link['href'] for link in body.get(f'{key}_links') or ()
                         if link.get('rel') == 'next'), None)
-            if url is None and page:
-                # Ask once past the last page: anything there means the paging
-                # stopped early and the listing cannot be trusted.
-                probe = dict(query, marker=page[-1]['id'])
-                more = self._get(f'{path}?{urllib.parse.urlencode(probe, doseq=True)}',
-                                 service).get(key)
-                if more:
-                    raise AuditAborted(f'{service} paging stopped early: {key} exist past '
-                                       f'the last page it linked')
+            if url is not None:
+                full = len(page)    # the server's page size (its max_limit may be lower)
+            elif page:
+                self._check_last_page(path, key, query, service, page, full)
         return items
+
+    def first_page(self, path, key, query, service):
+        """One page as the server sizes it (no limit, no marker)."""
+        return self._get(f'{path}?{urllib.parse.urlencode(query, doseq=True)}',
+                         service).get(key) or []
+
+    def _check_last_page(self, path, key, query, service, page, full):
+        """nova and neutron link a next page after every full one: a full page
+        without that link, or anything past the last page, means the listing was
+        cut short and cannot be trusted."""
+        if len(page) >= full:
+            raise AuditAborted(f'{service} paging stopped early: a full page of {key} '
+                               f'without a link to the next one')
+        probe = dict(query, marker=page[-1]['id'])
+        if self._get(f'{path}?{urllib.parse.urlencode(probe, doseq=True)}', service).get(key):
+            raise AuditAborted(f'{service} paging stopped early: {key} exist past the '
+                               f'last page it linked')
 
 
 def nova_servers(paged, progress=None):
     """Every server of every project (decide.ServerRecord, metadata, image id)."""
+    # Paged listings skip a down cell's servers silently; an unfiltered one shows
+    # them (2.69) as UNKNOWN, first.
+    probe = paged.first_page('/servers', 'servers', {'all_tenants': 'True'}, 'nova')
+    problem = decide.listing_problem([decide.ServerRecord(s.get('id'), '', '',
+                                                          s.get('status', '')) for s in probe])
+    if problem:
+        raise AuditAborted(f'nova cannot list every instance: {problem}')
     servers = paged.all('/servers/detail', 'servers', {'all_tenants': 'True'}, 'nova',
                         progress)
+    # soft-deleted servers can be restored: nova lists them only when asked
+    servers += paged.all('/servers/detail', 'servers', dict(
+        {'all_tenants': 'True'}, **SOFT_DELETED_FILTER), 'nova', progress)
     records = [decide.ServerRecord(s['id'], s.get('OS-EXT-SRV-ATTR:hostname')
                                    if isinstance(s.get('OS-EXT-SRV-ATTR:hostname'), str)
                                    else None, s.get('tenant_id') or '', s.get('status', ''))

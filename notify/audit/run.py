@@ -8,7 +8,7 @@ import logging
 
 from notify import decide
 from notify.audit import AuditAborted, EXIT_ABORTED, EXIT_CLEAN, EXIT_STALE, inventory, plan
-from notify.errors import BadNotification
+from notify.errors import BadNotification, NotifyError
 
 LOG = logging.getLogger(__name__)
 
@@ -102,6 +102,8 @@ class Audit:
             snapshot = self.snapshot()
         except AuditAborted as exc:
             return Result([], EXIT_ABORTED, aborted=str(exc))
+        except NotifyError as exc:      # a service that cannot be asked: no listing
+            return Result([], EXIT_ABORTED, aborted=f'a listing failed: {exc}')
         findings = (plan.plan_hosts(snapshot, self._protection, self._min_age)
                     + plan.plan_records(snapshot, self._protection, self._manage_ptr))
         doomed = [f for f in findings if f.kind == 'host' and f.action == 'remove']

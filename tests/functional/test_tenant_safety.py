@@ -111,3 +111,30 @@ def test_hostnames_outside_the_instance_zone_are_spooled(start_daemon, nova, ipa
     assert ipa.has_host('web1.other.example.test')
     errors = harness.log_lines(daemon.log(), 'ERROR')
     assert len(errors) == 1 and 'neither one DNS label nor' in errors[0]
+
+
+def test_nova_that_cannot_tell_makes_the_delete_wait(start_daemon, nova, ipa, cloud, rabbit,
+                                                     topic):
+    fqdn = 'web7.example.test'
+    ipa.add_host(fqdn, description=MARKER)
+    # A live instance carries the name in a cell that does not answer.
+    live = cloud.add_server(str(uuid.uuid4()), 'web7', PROJECT, cell_down=True)['id']
+    cloud.skip_down_cells = False          # nova.conf [api], as the README asks
+    cloud.hide_extended_attrs = True       # and a policy hiding the hostname
+    daemon = start_daemon()
+    delete(nova, 'web7')
+    harness.wait_for(lambda: 'a nova cell is down' in daemon.log()
+                     and 'handing back' in daemon.log(), what='the delete handed back')
+    assert ipa.has_host(fqdn)
+    cloud.set_cell_down(live, False)       # the cell is back; the policy still hides
+    harness.wait_for(lambda: 'os_compute_api:os-extended-server-attributes' in daemon.log(),
+                     what='the missing policy named')
+    assert ipa.has_host(fqdn)
+    # The operator fixes the policy: the live instance is seen and the host kept;
+    # once that instance is deleted too, it goes.
+    cloud.hide_extended_attrs = False
+    harness.wait_for(lambda: f'live instance(s) {live} still carry' in daemon.log(),
+                     timeout=60, what='kept for the live instance')
+    cloud.delete_server(live)
+    delete(nova, 'web7')
+    wait_for(lambda: not ipa.has_host(fqdn), timeout=60, what='host removed')
