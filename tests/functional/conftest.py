@@ -87,7 +87,8 @@ def nova(rabbit, topic):
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if os.sep + 'functional' + os.sep in str(item.fspath):
+        if (os.sep + 'functional' + os.sep in str(item.fspath)
+                and item.get_closest_marker('timeout') is None):
             item.add_marker(pytest.mark.timeout(240))
 
 
