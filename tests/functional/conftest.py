@@ -12,6 +12,7 @@ from tests import harness
 from tests.emulators.ipa import IPAEmulator
 from tests.emulators.openstack import OpenStackEmulator
 from tests.fixtures.rabbitmq import RabbitNode
+from tests.functional.fault_report import FaultReport, write_summary
 
 PROJECT = 'a5c0ffee5a1e4d6e9b7c2f00d1e2f3a4'
 OTHER_PROJECT = 'b6d1aaaa6b2f4e7fa8c3a011e2f3a4b5'
@@ -86,60 +87,13 @@ def nova(rabbit, topic):
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if os.sep + 'functional' + os.sep in str(item.fspath):
+        if (os.sep + 'functional' + os.sep in str(item.fspath)
+                and item.get_closest_marker('timeout') is None):
             item.add_marker(pytest.mark.timeout(240))
 
 
 # ---------------------------------------------------------------------------
-# Fault-test report: figures recorded by tests/functional/test_faults.py, printed as
-# a table at the end of the run and written as JSON ($NOVAJOIN_FAULT_REPORT, else
-# fault-report.json in the session's temporary directory).
-
-import json as _json
-import time as _time
-
-_FAULT_COLUMNS = ('test', 'events', 'faults', 'lost', 'wrong', 'duplicates', 'extra')
-
-
-class FaultReport:
-    """Per-test figures of the fault tests, in the order they were recorded."""
-
-    def __init__(self):
-        self.rows = {}
-        self.outcomes = {}
-        self.started = _time.monotonic()
-
-    def record(self, name, events=None, faults='', lost=None, wrong=None, duplicates=None,
-               extra='', **more):
-        row = {'test': name, 'events': events, 'faults': faults, 'lost': lost,
-               'wrong': wrong, 'duplicates': duplicates, 'extra': extra}
-        row.update(more)
-        self.rows[name] = row
-        return row
-
-    def table(self):
-        rows = []
-        names = list(self.rows) + [n for n in self.outcomes if n not in self.rows]
-        for name in names:
-            row = self.rows.get(name, {'test': name})
-            outcome = self.outcomes.get(name)
-            shown = dict(row)
-            if outcome and outcome != 'passed':
-                shown['test'] = f'{name} [{outcome.upper()}]'
-            rows.append(['' if shown.get(c) is None else str(shown[c]) for c in _FAULT_COLUMNS])
-        widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(_FAULT_COLUMNS)]
-        line = '  '.join(c.ljust(w) for c, w in zip(_FAULT_COLUMNS, widths))
-        out = [line, '  '.join('-' * w for w in widths)]
-        out += ['  '.join(v.ljust(w) for v, w in zip(r, widths)) for r in rows]
-        return out
-
-    def as_json(self):
-        names = list(self.rows) + [n for n in self.outcomes if n not in self.rows]
-        return {'columns': list(_FAULT_COLUMNS),
-                'rows': [dict(self.rows.get(name, {'test': name}),
-                              outcome=self.outcomes.get(name)) for name in names],
-                'wall_seconds': round(_time.monotonic() - self.started, 1)}
-
+# Fault-test report (tests/functional/fault_report.py): the fixture and the hooks.
 
 _FAULT_REPORT = FaultReport()
 
@@ -155,33 +109,14 @@ def fault_report():
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    name = item.name[len('test_'):] if item.name.startswith('test_') else item.name
     if 'fault_report' not in getattr(item, 'fixturenames', ()):
         return
-    if report.when == 'call' or (report.when == 'setup' and report.failed):
-        _FAULT_REPORT.outcomes[name] = report.outcome
-    elif report.when == 'teardown' and report.failed:
-        _FAULT_REPORT.outcomes[name] = 'teardown-failed'
+    name = item.name[len('test_'):] if item.name.startswith('test_') else item.name
+    _FAULT_REPORT.set_outcome(name, report.when, report.outcome, report.failed)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    report = _FAULT_REPORT
-    if not report.rows and not report.outcomes:
-        return
-    path = os.environ.get('NOVAJOIN_FAULT_REPORT')
-    if not path:
-        factory = getattr(config, '_tmp_path_factory', None)
-        base = str(factory.getbasetemp()) if factory is not None else None
-        if base is None:
-            import tempfile
-            base = tempfile.mkdtemp(prefix='novajoin-fault-report-')
-        path = os.path.join(base, 'fault-report.json')
-    terminalreporter.write_sep('=', 'novajoin-notify fault tests')
-    for line in report.table():
-        terminalreporter.write_line(line)
-    try:
-        with open(path, 'w') as f:
-            _json.dump(report.as_json(), f, indent=2, sort_keys=True)
-        terminalreporter.write_line(f'fault report written to {path}')
-    except OSError as exc:
-        terminalreporter.write_line(f'fault report not written to {path}: {exc}')
+    factory = getattr(config, '_tmp_path_factory', None)
+    basetemp = str(factory.getbasetemp()) if factory is not None else None
+    write_summary(_FAULT_REPORT, terminalreporter.write_sep, terminalreporter.write_line,
+                  basetemp)
