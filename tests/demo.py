@@ -8,11 +8,15 @@ publishes (as nova does, with oslo.messaging's Notifier) the deletes of:
 - app1: deleted while another, live instance still carries the name;
 then shows which IPA hosts and DNS records remain; and, as neutron does, associates
 a floating IP with the enrolled instance web3 and disassociates it again, showing
-its A and PTR records appear in and leave IPA DNS.
+its A and PTR records appear in and leave IPA DNS. Last, ``novajoin-notify audit``
+finds the orphans seeded before the daemon started (old1, old2: enrolled hosts of
+instances deleted while nobody listened), reports them, and removes them with
+--apply, keeping the operator's hypervisor hv1.
 """
 
 import argparse
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +47,21 @@ def show(title, ipa):
         f'{n} PTR {v["PTR"][0]}' for n, v in sorted(ptrs.items()) if 'PTR' in v) or '-'))
 
 
+def audit(config, ipa):
+    """``novajoin-notify audit``, then ``audit --apply``: the orphans go."""
+    command = harness.daemon_command() + ['--config-file', config, 'audit']
+    report = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    print(f'\n$ novajoin-notify --config-file ... audit   (exit status {report.returncode})')
+    print('\n'.join('  ' + line for line in report.stdout.splitlines()))
+    applied = subprocess.run(command + ['--apply'], capture_output=True, text=True,
+                             timeout=120)
+    print(f'$ novajoin-notify --config-file ... audit --apply   (exit status '
+          f'{applied.returncode})')
+    show('IPA after the audit:', ipa)
+    return (report.returncode == 1 and applied.returncode == 0
+            and not ipa.has_host('old1.example.test') and ipa.has_host('hv1.example.test'))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -65,6 +84,10 @@ def main(argv=None):
             ipa.add_host(f'{name}.example.test', description=MARKER)
             ipa.add_record(ZONE, name, 'A', address)
             ipa.add_record(REVERSE, address.rsplit('.', 1)[1], 'PTR', f'{name}.example.test.')
+        for name in ('old1', 'old2'):      # orphans from before the daemon
+            ipa.add_host(f'{name}.example.test', description=MARKER,
+                         krblastpwdchange='20240101000000Z')
+        ipa.add_host('hv1.example.test', krblastpwdchange='20240101000000Z')
         cloud.add_project(PROJECT, 'demo')
         cloud.add_image(IMAGE, name='rhel-ipa', ipa_enroll='True')
         live_app1 = cloud.add_server(str(uuid.uuid4()), 'app1', PROJECT,
@@ -125,7 +148,8 @@ def main(argv=None):
             if re.search(r' (INFO|WARNING|ERROR) notify\.(handlers|adapters\.ipa_dns)',
                          line):
                 print('  ' + line.split(' ', 3)[-1])
-        show('IPA after:', ipa)
+        show('IPA after the notifications:', ipa)
+        audited = audit(config, ipa)
         print(f'\n- live instance {live_app1} still carries app1, so its host stayed')
         for when, (a, ptr) in zip(('associated with web3', 'disassociated'), fip_shown):
             print(f'- floating IP {FIP} {when}: A web3 = {a or "-"}; PTR 7 in {FIP_REVERSE} = '
@@ -134,7 +158,8 @@ def main(argv=None):
               f'{ipa.stats["logins"]} IPA login(s), {ipa.stats["http_requests"]} IPA requests')
         ok = (not ipa.has_host('web1.example.test') and not ipa.has_host('db1.example.test')
               and ipa.has_host('web2.example.test') and ipa.has_host('app1.example.test')
-              and status == 0 and fip_shown == [([FIP], ['web3.example.test.']), ([], [])])
+              and status == 0 and fip_shown == [([FIP], ['web3.example.test.']), ([], [])]
+              and audited)
     print(f'\ndemo {"PASSED" if ok else "FAILED"} in {time.monotonic() - started:.1f}s')
     if not args.keep:
         import shutil
