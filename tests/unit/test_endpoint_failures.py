@@ -24,7 +24,7 @@ def spooled(spool):
     return [json.load(open(p)) for p in spool.paths()]
 
 
-def deep(depth=100_000):
+def deep(depth=5000):
     value = {}
     for _ in range(depth):
         value = [value]
