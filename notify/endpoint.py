@@ -123,10 +123,15 @@ class NotificationEndpoint:
         self.filter_rule = event_type_filter(self.event_types)
 
     def _receive(self, priority, ctxt, publisher_id, event_type, payload, metadata):
+        # Nothing may escape to oslo.messaging: it would requeue the message at
+        # once, with no pause and no count (a hot loop).
         self.progress.started()
         try:
-            return self._process(_Message(priority, publisher_id, event_type, payload,
-                                          metadata or {}))
+            message = _Message(priority, publisher_id, event_type, payload, metadata)
+            try:
+                return self._process(message)
+            except Exception as exc:
+                return self._last_resort(message, exc)
         finally:
             self.progress.finished()
 
@@ -137,13 +142,19 @@ class NotificationEndpoint:
     def _process(self, message):
         # Failures are logged after their except block: inside one, oslo.log
         # would append the exception's text to the line a second time.
-        give_up = None
+        give_up = failure = None
         try:
             event = parse.parse(message.event_type, message.payload)
         except BadNotification as exc:
-            give_up = ('ignoring', f'bad input: {exc}')
+            give_up = ('ignoring', f'bad input: {describe(exc)}')
+        except Exception as exc:   # a parser bug: the path of any unexpected failure
+            _log(LOG.exception, 'unexpected failure parsing %s notification %s',
+                 message.kind, message.id)
+            failure = exc
         if give_up:
             return self._give_up(message, give_up[1], 1, give_up[0])
+        if failure is not None:
+            return self._after_failure(message, failure, unexpected=True)
         handlers = self._handlers.get(type(event), ())
         for attempt in range(1, self._policy.attempts + 1):
             unexpected = False
@@ -151,14 +162,14 @@ class NotificationEndpoint:
                 for handler in handlers:
                     handler.handle(event)
             except BadNotification as exc:
-                give_up = ('ignoring', f'bad input: {exc}')
+                give_up = ('ignoring', f'bad input: {describe(exc)}')
             except PermanentError as exc:
-                give_up = ('giving up on', str(exc))
+                give_up = ('giving up on', describe(exc))
             except TransientError as exc:
                 failure = exc
             except Exception as exc:
-                LOG.exception('unexpected failure on %s notification %s', message.event_type,
-                              message.id)
+                _log(LOG.exception, 'unexpected failure on %s notification %s',
+                     message.kind, message.id)
                 failure, unexpected = exc, True
             else:
                 self._failures.forget(message.key)
@@ -169,15 +180,15 @@ class NotificationEndpoint:
                 break   # a bug does not heal within seconds: no in-process retry
             if attempt < self._policy.attempts:
                 delay = self._policy.backoff(attempt)
-                LOG.debug('retry %d/%d of %s notification %s in %.2fs: %s', attempt + 1,
-                          self._policy.attempts, message.event_type, message.id, delay,
-                          bounded(failure))
+                _log(LOG.debug, 'retry %d/%d of %s notification %s in %.2fs: %s',
+                     attempt + 1, self._policy.attempts, message.kind, message.id, delay,
+                     bounded(describe(failure)))
                 self._sleep(delay)
         return self._after_failure(message, failure, unexpected)
 
     def _after_failure(self, message, failure, unexpected):
         rounds, first = self._failures.note(message.key, self._clock())
-        what = bounded(f'{type(failure).__name__}: {failure}' if unexpected else failure)
+        what = describe(failure, with_type=unexpected)
         if unexpected and rounds >= self._policy.max_unexpected:
             return self._give_up(message, f'still failing after {rounds} rounds: {what}',
                                  rounds, 'giving up on')
@@ -185,8 +196,8 @@ class NotificationEndpoint:
         if not unexpected and rounds > 1 and failing_for >= self._policy.transient_timeout:
             return self._give_up(message, f'still failing after {failing_for:.0f}s: {what}',
                                  rounds, 'giving up on')
-        LOG.warning('%s notification %s not done (%s); handing back in %.1fs',
-                    message.event_type, message.id, what, self._policy.requeue_delay)
+        _log(LOG.warning, '%s notification %s not done (%s); handing back in %.1fs',
+             message.kind, message.id, bounded(what), self._policy.requeue_delay)
         self._sleep(self._policy.requeue_delay)
         return REQUEUE
 
@@ -202,39 +213,82 @@ class NotificationEndpoint:
                     message_id=message.id, timestamp=message.timestamp,
                     publisher_id=message.publisher_id, priority=message.priority,
                     exchange=self._exchange_of(message.event_type), attempts=attempts)
-            except SpoolError as exc:
-                LOG.error('%s notification %s cannot be kept (%s); handing back in %.1fs: %s',
-                          message.event_type, message.id, exc, self._policy.requeue_delay,
-                          reason)
+            except Exception as exc:   # SpoolError, or a spool that fails otherwise
+                problem = bounded(describe(exc, with_type=not isinstance(exc, SpoolError)))
+                _log(LOG.error, '%s notification %s cannot be kept (%s); handing back in '
+                     '%.1fs: %s', message.kind, message.id, problem,
+                     self._policy.requeue_delay, reason)
                 self._sleep(self._policy.requeue_delay)
                 return REQUEUE
-        LOG.error('%s %s notification %s: %s%s', verb, message.event_type, message.id,
-                  reason, where)
+        _log(LOG.error, '%s %s notification %s: %s%s', verb, message.kind, message.id,
+             reason, where)
         return HANDLED
+
+    def _last_resort(self, message, exc):
+        """A failure of this module's own code: hand the message back after the
+        usual pause, never at once."""
+        _log(LOG.error, 'unexpected failure handling %s notification %s (%s); handing '
+             'back in %.1fs', message.kind, message.id,
+             bounded(describe(exc, with_type=True)), self._policy.requeue_delay)
+        self._sleep(self._policy.requeue_delay)
+        return REQUEUE
 
     def _exchange_of(self, event_type):
         return self._exchanges[parse.publisher_of(event_type)]
 
 
+def _log(method, *args, **kwargs):
+    """Log, and never raise: a broken log handler must not change a message's fate."""
+    try:
+        method(*args, **kwargs)
+    except Exception:
+        pass
+
+
+def describe(exc, with_type=False):
+    """An exception's text (to be bounded before it is logged); never raises."""
+    try:
+        text = str(exc)
+    except Exception:
+        text = '(unprintable)'
+    return f'{type(exc).__name__}: {text}' if with_type else text
+
+
+def _printable(value):
+    try:
+        return printable(value)
+    except Exception:   # nested too deep to print
+        return f'({type(value).__name__})'
+
+
 class _Message:
-    __slots__ = ('priority', 'publisher_id', 'event_type', 'payload', 'id', 'timestamp')
+    __slots__ = ('priority', 'publisher_id', 'event_type', 'payload', 'id', 'kind',
+                 'timestamp', '_key')
 
     def __init__(self, priority, publisher_id, event_type, payload, metadata):
+        metadata = metadata if isinstance(metadata, dict) else {}
         self.priority = priority
         self.publisher_id = publisher_id
         self.event_type = event_type
         self.payload = payload
-        self.id = printable(metadata.get('message_id'))
+        self.id = _printable(metadata.get('message_id'))
+        self.kind = _printable(event_type)   # the event type, for log lines
         self.timestamp = metadata.get('timestamp')
+        self._key = None
 
     @property
     def key(self):
         """Identifies a message across redeliveries (its id, else its content)."""
         if self.id != 'None':
             return self.id
-        digest = hashlib.sha256(json.dumps([self.event_type, self.payload], sort_keys=True,
-                                           default=repr).encode()).hexdigest()
-        return 'sha256:' + digest
+        if self._key is None:
+            try:
+                text = json.dumps([self.event_type, self.payload], sort_keys=True,
+                                  default=repr)
+            except Exception:   # nested too deep, or keys that cannot be sorted
+                text = f'{self.kind} {type(self.payload).__name__}'
+            self._key = 'sha256:' + hashlib.sha256(text.encode()).hexdigest()
+        return self._key
 
 
 class SafeNotificationDispatcher(notify_dispatcher.NotificationDispatcher):
@@ -247,10 +301,10 @@ class SafeNotificationDispatcher(notify_dispatcher.NotificationDispatcher):
         try:
             return super().dispatch(incoming)
         except Exception as exc:
-            problem = f'{type(exc).__name__}: {bounded(exc)}'
+            problem = bounded(describe(exc, with_type=True))
         message = getattr(incoming, 'message', None)
         message = message if isinstance(message, dict) else {}
-        LOG.error('ignoring %s notification %s: unreadable envelope (%s)',
-                  printable(message.get('event_type')),
-                  printable(message.get('message_id')), problem)
+        _log(LOG.error, 'ignoring %s notification %s: unreadable envelope (%s)',
+             _printable(message.get('event_type')), _printable(message.get('message_id')),
+             problem)
         return HANDLED

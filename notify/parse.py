@@ -46,28 +46,65 @@ def _text(payload, name, where='payload', required=True):
     return value
 
 
-def _string_map(value, name):
-    """Metadata as a {str: str} dict; very old nova sent a list of {key, value}."""
+def _type(value):
+    """A value's JSON type name, for error messages (never the value itself, which
+    may be huge or nested too deep to print)."""
+    return type(value).__name__
+
+
+def _string_map(value, name, where='payload'):
+    """Metadata as a {str: str} dict; very old nova sent a list of {key, value}.
+
+    nova's metadata values are strings (system metadata, from which the legacy
+    image_meta comes, may hold nulls): a null value is left out, any other
+    non-string makes the notification bad, so nothing downstream sees one."""
     if value is None:
         return {}
     if isinstance(value, list):
-        try:
-            value = {item['key']: item['value'] for item in value}
-        except (TypeError, KeyError):
-            raise BadNotification(f'payload field {name} is a list that is not '
-                                  f'made of {{key, value}} items') from None
-    if not isinstance(value, dict):
-        raise BadNotification(f'payload field {name} is {type(value).__name__}, '
-                              f'not an object')
-    return {str(k): v for k, v in value.items()}
+        pairs = []
+        for item in value:
+            if not isinstance(item, dict) or 'key' not in item or 'value' not in item:
+                raise BadNotification(f'{where} field {name} is a list that is not '
+                                      f'made of {{key, value}} items')
+            pairs.append((item['key'], item['value']))
+    elif isinstance(value, dict):
+        pairs = value.items()
+    else:
+        raise BadNotification(f'{where} field {name} is {_type(value)}, not an object')
+    result = {}
+    for key, item in pairs:
+        if not isinstance(key, str):
+            raise BadNotification(f'{where} field {name} has a key that is '
+                                  f'{_type(key)}, not str')
+        if item is None:
+            continue
+        if not isinstance(item, str):
+            raise BadNotification(f'{where} field {name} key {shown(key)} is '
+                                  f'{_type(item)}, not str')
+        result[key] = item
+    return result
+
+
+def _list(value, name, where):
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BadNotification(f'{where} field {name} is {_type(value)}, not a list')
+    return value
 
 
 def _legacy_addresses(payload):
-    fixed = payload.get('fixed_ips') or []
-    if not isinstance(fixed, list):
-        return ()
-    return tuple(ip['address'] for ip in fixed
-                 if isinstance(ip, dict) and isinstance(ip.get('address'), str))
+    addresses = []
+    for ip in _list(payload.get('fixed_ips'), 'fixed_ips', 'payload'):
+        if not isinstance(ip, dict):
+            raise BadNotification(f'payload field fixed_ips has an item that is '
+                                  f'{_type(ip)}, not an object')
+        addresses.append(_text(ip, 'address', 'fixed_ips item'))
+    return tuple(addresses)
+
+
+def _timestamp(obj, name, where):
+    return _field(obj, name, str, required=False, where=where) or None
 
 
 def parse_legacy_delete(payload):
@@ -79,19 +116,22 @@ def parse_legacy_delete(payload):
         hostname=_text(payload, 'hostname'),
         project_id=_text(payload, 'tenant_id'),
         metadata=_string_map(payload.get('metadata'), 'metadata'),
-        image_id=_image_id_from_url(payload.get('image_ref_url')),
+        image_id=_image_id_from_url(_field(payload, 'image_ref_url', str,
+                                           required=False)),
         image_properties=_string_map(payload.get('image_meta'), 'image_meta'),
         ip_addresses=_legacy_addresses(payload),
-        launched_at=payload.get('launched_at') or None,
-        deleted_at=payload.get('deleted_at') or None,
+        launched_at=_timestamp(payload, 'launched_at', 'payload'),
+        deleted_at=_timestamp(payload, 'deleted_at', 'payload'),
         source='legacy',
     )
 
 
 def _image_id_from_url(url):
-    if not isinstance(url, str) or not url:
+    """nova writes ``<glance>/images/<image_ref>``; a server booted from a volume
+    has no image and its URL ends with ``/images/``."""
+    if not url:
         return None
-    return url.rstrip('/').rsplit('/', 1)[-1] or None
+    return url.rsplit('/', 1)[-1] or None
 
 
 def versioned_data(payload):
@@ -100,6 +140,8 @@ def versioned_data(payload):
         raise BadNotification(f'payload is {type(payload).__name__}, not an object')
     name = payload.get('nova_object.name')
     version = payload.get('nova_object.version')
+    if not isinstance(name, str):
+        raise BadNotification(f'payload field nova_object.name is {_type(name)}, not str')
     if name not in VERSIONED_PAYLOADS:
         raise BadNotification(f'payload object is {shown(name)}, not one of '
                               f'{sorted(VERSIONED_PAYLOADS)}')
@@ -116,11 +158,14 @@ def versioned_data(payload):
 
 
 def _versioned_addresses(data):
+    """The addresses of ``ip_addresses``, a list of IpPayload objects."""
     result = []
-    for ip in data.get('ip_addresses') or []:
+    for ip in _list(data.get('ip_addresses'), 'ip_addresses', 'nova_object.data'):
         inner = ip.get('nova_object.data') if isinstance(ip, dict) else None
-        if isinstance(inner, dict) and isinstance(inner.get('address'), str):
-            result.append(inner['address'])
+        if not isinstance(inner, dict):
+            raise BadNotification('nova_object.data field ip_addresses has an item that '
+                                  'is not an IpPayload object')
+        result.append(_text(inner, 'address', 'ip_addresses item'))
     return tuple(result)
 
 
@@ -132,12 +177,12 @@ def parse_versioned_delete(payload):
         instance_id=_text(data, 'uuid', where),
         hostname=_text(data, 'host_name', where),
         project_id=_text(data, 'tenant_id', where),
-        metadata=_string_map(data.get('metadata'), 'metadata'),
+        metadata=_string_map(data.get('metadata'), 'metadata', where),
         image_id=_text(data, 'image_uuid', where, required=False) or None,
         image_properties=None,
         ip_addresses=_versioned_addresses(data),
-        launched_at=data.get('launched_at') or None,
-        deleted_at=data.get('deleted_at') or None,
+        launched_at=_timestamp(data, 'launched_at', where),
+        deleted_at=_timestamp(data, 'deleted_at', where),
         source='versioned',
     )
 
@@ -270,7 +315,12 @@ def event_types_for(event_classes):
 
 
 def parse(event_type, payload):
-    """Turn one notification into a typed event, or None when we do not act on it."""
+    """Turn one notification into a typed event, or None when we do not act on it.
+
+    Total: whatever JSON ``payload`` is, the answer is a typed event, None, or
+    BadNotification saying what is wrong; never another exception."""
+    if not isinstance(event_type, str):
+        return None
     parser = PARSERS.get(event_type)
     if parser is None:
         return None

@@ -2,6 +2,7 @@
 
 import json
 import signal
+import urllib.parse
 import uuid
 
 from tests import harness, payloads
@@ -16,8 +17,8 @@ def dump_queues(rabbit):
     return [name for name in rabbit.queues() if name.startswith('novajoin-notify-dump.')]
 
 
-def start_dump(start_daemon, name='dump'):
-    dumper = start_daemon(args=['--dump'], name=name, wait_ready=False)
+def start_dump(start_daemon, name='dump', extra=''):
+    dumper = start_daemon(extra, args=['--dump'], name=name, wait_ready=False)
     wait_for(lambda: 'dump: listening' in dumper.log() or dumper.process.poll() is not None,
              what='dump start')
     assert dumper.process.poll() is None, dumper.log()
@@ -64,3 +65,26 @@ def test_killed_dump_leaves_no_queue(start_daemon, rabbit):
     assert len(dump_queues(rabbit)) == 1
     dumper.kill()
     wait_for(lambda: dump_queues(rabbit) == [], what='dump queue gone')
+
+
+def test_dump_with_a_password_full_of_url_delimiters(start_daemon, nova, rabbit):
+    """A broker user whose password holds @ : / % #, percent-encoded in
+    transport_url as RFC 3986 asks."""
+    user = f'dump-{uuid.uuid4().hex[:6]}'
+    password = f'Pw@:/%#{uuid.uuid4().hex[:10]}'
+    rabbit.ctl('add_user', user, password)
+    try:
+        rabbit.ctl('set_permissions', '-p', '/', user, '.*', '.*', '.*')
+        quote = lambda text: urllib.parse.quote(text, safe='')
+        url = f'rabbit://{quote(user)}:{quote(password)}@127.0.0.1:{rabbit.port}/'
+        dumper = start_dump(start_daemon, name='dump-special',
+                            extra=f'[DEFAULT]\ntransport_url = {url}\n')
+        instance_id = str(uuid.uuid4())
+        nova.send(*payloads.versioned_delete(instance_id, 'web9', PROJECT))
+        wait_for(lambda: instance_id in dumper.stdout(), what='the message dumped')
+        assert dumper.stdout().count('"event_type"') == 1
+        assert dumper.stop(signal.SIGINT) == 0
+        assert password not in dumper.log() + dumper.stdout()
+        assert quote(password) not in dumper.log() + dumper.stdout()
+    finally:
+        rabbit.ctl('delete_user', user)

@@ -229,3 +229,54 @@ def test_event_types_for_handled_classes():
     assert parse.event_types_for({events.InstanceDeleted}) == [
         'compute.instance.delete.end', 'instance.delete.end']
     assert 'floatingip.update.end' in parse.event_types_for({events.FloatingIPReleased})
+
+
+# -- shapes that once escaped as TypeError (see test_parse_properties.py) --------
+
+def _versioned(**data_changes):
+    event_type, payload = payloads.versioned_delete('i-8', 'h8', 'p', addresses=['192.0.2.8'])
+    payload['nova_object.data'].update(data_changes)
+    return event_type, payload
+
+
+@pytest.mark.parametrize('message, words', [
+    (_versioned(), None),
+    ((lambda m: (m[0], dict(m[1], **{'nova_object.name': ['InstanceActionPayload']})))(
+        _versioned()), 'nova_object.name is list, not str'),
+    (_versioned(ip_addresses=5), 'ip_addresses is int, not a list'),
+    (_versioned(ip_addresses=[5]), 'not an IpPayload object'),
+    (_versioned(ip_addresses=[{'nova_object.data': {'address': 7}}]), 'address is int'),
+    (_versioned(metadata=[1, 2]), 'metadata is a list that is not made of'),
+    (_versioned(metadata=7), 'metadata is int, not an object'),
+    (_versioned(metadata={'ipa_enroll': True}), "metadata key 'ipa_enroll' is bool"),
+    (_versioned(metadata={'ipa_enroll': ['true']}), "key 'ipa_enroll' is list, not str"),
+    (_versioned(launched_at=['2026']), 'launched_at is list, not str'),
+    (_legacy(fixed_ips=3), 'fixed_ips is int, not a list'),
+    (_legacy(fixed_ips=['10.0.0.1']), 'fixed_ips has an item that is str'),
+    (_legacy(metadata=[{'key': ['k'], 'value': 'v'}]), 'has a key that is list'),
+    (_legacy(image_meta={'ipa_enroll': 1}), "image_meta key 'ipa_enroll' is int"),
+    (_legacy(image_ref_url=5), 'image_ref_url is int'),
+])
+def test_malformed_shapes_are_bad_notifications(message, words):
+    if words is None:
+        assert parse.parse(*message).ip_addresses == ('192.0.2.8',)
+        return
+    with pytest.raises(BadNotification, match=words):
+        parse.parse(*message)
+
+
+def test_null_metadata_values_are_left_out():
+    event = parse.parse(*_legacy(metadata={'ipa_enroll': 'true', 'empty': None},
+                                 image_meta={'ipa_enroll': None, 'os': 'x'}))
+    assert event.metadata == {'ipa_enroll': 'true'}
+    assert event.image_properties == {'os': 'x'}
+
+
+def test_event_type_that_is_not_text_is_not_ours():
+    assert parse.parse(['instance.delete.end'], {}) is None
+    assert parse.parse(None, {}) is None
+
+
+def test_legacy_boot_from_volume_has_no_image():
+    event = parse.parse(*_legacy(image_ref_url='http://192.0.2.10:9292/images/'))
+    assert event.image_id is None
