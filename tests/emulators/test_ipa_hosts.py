@@ -1,4 +1,5 @@
-"""The IPA emulator, driven by the real python-freeipa client over HTTPS: hosts and managedby.
+"""The IPA emulator, driven by the real python-freeipa client over HTTPS:
+hosts and managedby.
 
 The emulator is only worth something if it refuses what FreeIPA refuses, so
 most tests here check a rejection: error codes, names and messages are the

@@ -1,4 +1,5 @@
-"""The IPA emulator, driven by the real python-freeipa client over HTTPS: services.
+"""The IPA emulator, driven by the real python-freeipa client over HTTPS:
+services.
 
 The emulator is only worth something if it refuses what FreeIPA refuses, so
 most tests here check a rejection: error codes, names and messages are the
@@ -44,7 +45,8 @@ def test_service_add_show_find_del(emu, client):
     result = shown['result']
     assert result['krbcanonicalname'] == [HTTP_VIP] and result['krbprincipalname'] == [HTTP_VIP]
     assert result['managedby_host'] == [VIP] and result['has_keytab'] is False
-    assert result['dn'] == f'krbprincipalname={HTTP_VIP},cn=services,cn=accounts,dc=example,dc=test'
+    assert result['dn'] == \
+        f'krbprincipalname={HTTP_VIP},cn=services,cn=accounts,dc=example,dc=test'
     assert 'managedby_host' not in client.service_show(HTTP_VIP, o_no_members=True)['result']
 
     with pytest.raises(ipa_exc.NotFound) as info:

@@ -1,4 +1,5 @@
-"""The IPA emulator, driven by the real python-freeipa client over HTTPS: transport, login and sessions.
+"""The IPA emulator, driven by the real python-freeipa client over HTTPS:
+transport, login and sessions.
 
 The emulator is only worth something if it refuses what FreeIPA refuses, so
 most tests here check a rejection: error codes, names and messages are the
@@ -59,8 +60,10 @@ def test_login_form_is_checked(emu):
                          verify=emu.ca_path).status_code == 400
     assert requests.post(url, data={'user': 'admin'}, headers=ref,
                          verify=emu.ca_path).status_code == 400
-    assert requests.post(url, data={'user': 'admin', 'password': emu.password},
-                         verify=emu.ca_path).status_code == 400      # no Referer
+    for bad in ({}, {'Referer': 'https://evil.example/ipa'}):
+        reply = requests.post(url, data={'user': 'admin', 'password': emu.password},
+                              headers=bad, verify=emu.ca_path)
+        assert reply.status_code == 400 and 'denied' in reply.text
     reply = requests.post(url, data={'user': 'a@b@c', 'password': 'x'}, headers=ref,
                           verify=emu.ca_path)
     assert reply.status_code == 401 and reply.headers['X-IPA-Rejection-Reason'] == 'denied'
@@ -73,14 +76,14 @@ def test_login_form_is_checked(emu):
 
 
 def test_referer_is_required_and_must_name_this_server(emu):
+    """FreeIPA >= 4.11 (check_referer) answers 400 "denied" before any JSON-RPC."""
     session, base = raw_session(emu)
     for referer in (None, 'https://evil.example/ipa', f'http://{emu.server}/ipa'):
         reply = raw_call(session, base, {'method': 'ping', 'params': [[], {}]},
                          referer=referer or False)
-        assert reply.status_code == 200
-        error = reply.json()['error']
-        assert error['code'] == 911 and error['name'] == 'RefererError'
-        assert error['message'].startswith('Missing or invalid HTTP Referer, ')
+        assert reply.status_code == 400
+        assert 'denied' in reply.text
+    assert emu.stats['calls'] == {}
     assert raw_call(session, base, {'method': 'ping', 'params': [[], {}]}).json()['error'] is None
 
 

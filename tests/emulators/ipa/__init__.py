@@ -3,12 +3,17 @@
 It speaks the wire protocol python-freeipa speaks (password login, session
 cookie, ``/ipa/session/json``) and reproduces the server-side behaviour the
 daemon relies on, taken from the FreeIPA sources (ipaserver/rpcserver.py,
-ipalib/frontend.py, ipalib/errors.py, ipaserver/plugins/{host,service,dns,
-batch,baseldap}.py):
+ipalib/frontend.py, ipalib/errors.py, ipaserver/plugins/{host,hostgroup,
+service,dns,batch,baseldap}.py) of the release it claims (IPA_VERSION):
 
-* session handling: 401 without a valid ``ipa_session`` cookie; RefererError
-  (911) when the Referer does not start with ``https://<Host>/ipa``;
-  JSONError (909) for a malformed request;
+* sessions (sessions.py): Apache's 401 ``WWW-Authenticate: Negotiate``
+  without a valid ``ipa_session`` cookie, IPA's empty 401 that clears the
+  cookie when its credentials expired, 400 "denied" when the Referer does not
+  start with ``https://<Host>/ipa``, login refusals with
+  X-IPA-Rejection-Reason (``denied``, ``invalid-password``,
+  ``password-expired``); JSONError (909) for a malformed request;
+* the schema: every command takes exactly the arguments and options of
+  FreeIPA's API.txt for that release (test_ipa_schema.py);
 * command validation: CommandError (905), VersionError (901) for another major
   API version, VersionMissing (13001) warning without a version,
   OptionError (3005) "Unknown option: x", Zero/MaxArgumentError (3003/3004),
@@ -16,8 +21,20 @@ batch,baseldap}.py):
 * hosts: host_add/show/find/mod/del with IPA's messages; host_del
   ``updatedns`` removes the host's A/AAAA/SSHFP records and the PTR records
   that point to ``<fqdn>.`` exactly as ``host.py`` does (warning 13020 when
-  there was nothing to remove); the IPA master cannot be deleted (3009, not
-  swallowed by ``continue``, which only catches 4xxx execution errors);
+  there was nothing to remove); an IPA master cannot be deleted (3009, not
+  swallowed by ``continue``, which only catches 4xxx execution errors), a
+  name that is no host is NotFound "<name>: host not found";
+* hosts show ``description``, ``managedby_host``, ``memberof_hostgroup`` /
+  ``memberofindirect_hostgroup`` (members shown unless ``no_members``, which
+  ``all`` overrides; ``raw`` gives DNs), and with ``all`` ``managing_host`` and,
+  once enrolled, ``krblastpwdchange`` (a datetime); host_find filters on
+  criteria (substring), attribute options (equality), in_/not_in_hostgroup,
+  man_by_host, man_host, with ``pkey_only``;
+* host groups (hostgroups.py): hostgroup_show/find/add_member/remove_member,
+  ``ipaservers`` holds the masters and keeps its last member;
+* searches honour ``sizelimit`` and the server limits and say ``truncated``
+  (faults.py);
+* permissions: ``deny(method)`` answers ACIError 2100 as IPA does;
 * hosts' managedby: host_show shows ``managedby_host`` and ``has_keytab``;
   host_add_managedby / host_remove_managedby and service_add_host /
   service_remove_host answer like baseldap's LDAPAddMember/LDAPRemoveMember:
@@ -49,8 +66,11 @@ batch,baseldap}.py):
 
 Faults for tests: ``down`` (503 for everything), ``pause_listening()`` /
 ``resume_listening()`` (connection refused, same port), ``latency`` (slept
-outside the lock, so calls overlap), ``expire_sessions()``,
-``session_max_calls``, ``fail_next()`` (inject an IPA error for a command).
+outside the lock, so calls overlap), ``entry_latency`` (per batch entry),
+``expire_sessions(credentials_only=False)``, ``session_max_calls``,
+``password_expired``, ``fail_next()`` (inject an IPA error for a command),
+``deny()`` / ``allow()`` / ``denied=`` (ACIError), ``search_size_limit``,
+``server_size_limit``, ``search_time_limit_hit``.
 
 Counters: ``stats`` and ``call_log`` (batch sub-calls are marked with
 ``in_batch``).
@@ -66,24 +86,30 @@ has_keytab=False)`` creates a service (its host must exist unless
 ``skip_host_check``) and returns the principal with its realm;
 ``services()`` is ``{principal: sorted managing fqdns}`` (the master's three
 services included) and ``has_service(principal)`` accepts a principal with or
-without realm.
+without realm. ``add_host(fqdn, created=None, enrolled=None, hostgroups=(),
+**attrs)``, ``enroll_host(fqdn, when=None)``, ``host_info(fqdn)``,
+``add_hostgroup(cn, description=None, hosts=(), hostgroups=())``,
+``add_hostgroup_member(cn, host=None, hostgroup=None)``, ``hostgroups()``,
+``add_master(fqdn)``, ``masters()``.
 
 Known differences from a real server: short host names resolve the way
 host.get_dn does (a unique ``serverhostname`` match), not by appending the
-domain; ``login_requires_referer`` (default True) makes the login page insist
-on a Referer header, which FreeIPA's login_password handler does not check.
-host_del of a fully-qualified name that is not a host fails with NotFound
-before anything is touched; real IPA runs host_del's pre_callback first, so it
-would still delete that name's services and (with ``updatedns``) its DNS
-records before answering NotFound. Principals with an escaped ``@`` or ``/``
-are not supported, and an empty component is refused as malformed.
+domain; the Referer is compared with the Host header the client sent, not
+with the server's own name; ``login_requires_referer = False`` accepts a login
+without Referer as FreeIPA < 4.11 did. Principals with an escaped ``@`` or
+``/`` are not supported, and an empty component is refused as malformed.
+Host entries carry no netgroup ``memberof`` in raw mode and no creation time
+(IPA shows none either: createTimestamp is operational). Searches run no
+clock: the time limit is ``search_time_limit_hit``.
 
-Layout (one module per concern): transport.py (HTTPS server, login, cookies,
-Referer, JSON-RPC envelope), commands.py (command table, parsing, execution),
-params.py (parameter types and validation), errors.py (IPA errors, messages,
-encoding helpers), hosts.py, members.py (managedby), services.py,
-dnszones.py, dnsrecords.py, dnscheck.py, dnstypes.py, batch.py, faults.py
-(fault injection, stats, search limits), emulator.py (the IPAEmulator class).
+Layout (one module per concern): transport.py (HTTPS server, JSON-RPC
+envelope), sessions.py (login, cookies, Referer), commands.py (command table,
+parsing, execution), params.py (parameter types and validation), errors.py
+(IPA errors, messages, encoding helpers), hosts.py, hostsearch.py
+(host_find), hostdel.py (host_del), hostgroups.py, members.py (managedby),
+services.py, dnszones.py, dnsrecords.py, dnscheck.py, dnstypes.py, batch.py,
+faults.py (fault injection, permissions, stats, search limits), emulator.py
+(the IPAEmulator class and its knobs).
 """
 
 from .emulator import IPAEmulator

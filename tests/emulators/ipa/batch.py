@@ -1,5 +1,6 @@
 """The batch command (ipaserver/plugins/batch.py) and the small misc commands."""
 
+import time
 import traceback
 
 from .errors import API_VERSION, CallRecord, IPAError, IPA_VERSION, _err
@@ -59,6 +60,9 @@ class BatchMixin:
                 except IPAError as exc:
                     raise _err('ConversionError', name='params', error=exc.message) from None
                 sub_kw.setdefault('version', p['version'])
+                if self.entry_latency:
+                    # batch runs its entries one after another
+                    time.sleep(self.entry_latency)
                 result = self._execute(name, sub_args, sub_kw)
                 result['error'] = None
                 if keeponly is not None and isinstance(result.get('result'), dict):

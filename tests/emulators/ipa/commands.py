@@ -2,13 +2,14 @@
 (ipalib/frontend.py Command.args_options_2_params, version checks, summaries)."""
 
 from .dnstypes import (
-    EXTRA_PARAMS, PART_PARAMS, RAW_RECORD_PARAMS, ZONE_OPTION_PARAMS, _record_name_arg,
-    _zone_arg, _zone_key)
+    DNS_CLASSES, EXTRA_PARAMS, PART_PARAMS, RAW_RECORD_PARAMS, ZONE_OPTION_PARAMS,
+    _record_name_arg, _reverse_zone_for_network, _zone_arg, _zone_key)
 from .errors import API_VERSION, _api_version, _err, _has_capability, _message, _pkey_to_unicode
+from .faults import LATE_ACCESS_CHECK
 from .hosts import HOST_ATTR_PARAMS, HOST_MEMBER_FILTERS, _fqdn
 from .params import (
-    Bool, Flag, Int, M, Param, S, _attr_pair_rule, _hostname_length_rule, _hostname_rule,
-    _ipaddr_rule, _normalize_hostname)
+    AUTH_INDICATORS, PAC_TYPES, Bool, Flag, Int, M, Param, S, _attr_pair_rule,
+    _hostname_length_rule, _hostname_rule, _ipaddr_rule, _normalize_hostname)
 
 
 class Command:
@@ -69,9 +70,35 @@ class Command:
                 converted[name] = param.convert(params[name])
             elif param.default is not None:
                 converted[name] = param.default
+        for name, param in self.params.items():
+            if converted.get(name) is None and param.default_from is not None:
+                converted[name] = param.default_from(converted)
         for param in self.params.values():
             param.validate(converted.get(param.name))
         return converted, given
+
+
+def _zone_from_ip(params):
+    """dnszone_add's idnsname default_from: the reverse zone of ``name_from_ip``."""
+    if not params.get('name_from_ip'):
+        return None
+    try:
+        return _reverse_zone_for_network(params['name_from_ip'])
+    except ValueError:
+        raise _err('ValidationError', name='name_from_ip',
+                   error='invalid IP network format') from None
+
+
+# hostgroup_find's member options (LDAPSearch.get_options for hostgroup)
+HOSTGROUP_MEMBER_FILTERS = (
+    'host', 'hostgroup', 'no_host', 'no_hostgroup', 'in_hostgroup', 'not_in_hostgroup',
+    'in_netgroup', 'not_in_netgroup', 'in_hbacrule', 'not_in_hbacrule', 'in_sudorule',
+    'not_in_sudorule', 'membermanager_user', 'not_membermanager_user', 'membermanager_group',
+    'not_membermanager_group')
+
+
+def _hostgroup_cn():
+    return S('cn', required=True, cli_name='hostgroup_name', normalizer=str.lower, query=True)
 
 
 STANDARD_ENTRY = ('summary', 'result', 'value')
@@ -109,6 +136,8 @@ class CommandsMixin:
                 server_version=API_VERSION))
         params, given = command.parse(list(args), options)
         params['version'] = version
+        if method not in LATE_ACCESS_CHECK:
+            self._check_access(method, params)
         self._inject_fault(method)
         ctx = _Context(version, messages, given)
         if method == 'batch':
@@ -154,11 +183,12 @@ class CommandsMixin:
                                               'ipakrbrequirespreauth', 'ipakrbokasdelegate',
                                               'ipakrboktoauthasdelegate')]
         structured = [Flag('structured')]
+        dns_class = S('dnsclass', values=DNS_CLASSES)
         zone_opts = [p.clone() for p in ZONE_OPTION_PARAMS]
         service_attrs = [
             M('usercertificate', cli_name='certificate'),
-            M('ipakrbauthzdata', cli_name='pac_type', values=('MS-PAC', 'PAD', 'NONE')),
-            M('krbprincipalauthind', cli_name='auth_ind'),
+            M('ipakrbauthzdata', cli_name='pac_type', values=PAC_TYPES),
+            M('krbprincipalauthind', cli_name='auth_ind', values=AUTH_INDICATORS),
             Bool('ipakrbrequirespreauth'), Bool('ipakrbokasdelegate'),
             Bool('ipakrboktoauthasdelegate'),
         ]
@@ -199,6 +229,23 @@ class CommandsMixin:
             Command('host_remove_managedby', [_fqdn(query=True)],
                     ldap_out + members + [M('host', cli_name='hosts')],
                     MEMBER_OUTPUT, self._host_remove_managedby),
+            Command('hostgroup_show', [_hostgroup_cn()],
+                    rights + ldap_out + members, STANDARD_ENTRY, self._hostgroup_show),
+            Command('hostgroup_find', [S('criteria')],
+                    [S('cn', cli_name='hostgroup_name', normalizer=str.lower, query=True),
+                     S('description', cli_name='desc', query=True)]
+                    + [M(name) for name in HOSTGROUP_MEMBER_FILTERS] + search + ldap_out
+                    + [Param('no_members', 'bool', default=True)],
+                    STANDARD_LIST, self._hostgroup_find, summary='%(count)d hostgroup matched',
+                    plural_summary='%(count)d hostgroups matched'),
+            Command('hostgroup_add_member', [_hostgroup_cn()],
+                    ldap_out + members + [M('host', cli_name='hosts'),
+                                          M('hostgroup', cli_name='hostgroups')],
+                    MEMBER_OUTPUT, self._hostgroup_add_member),
+            Command('hostgroup_remove_member', [_hostgroup_cn()],
+                    ldap_out + members + [M('host', cli_name='hosts'),
+                                          M('hostgroup', cli_name='hostgroups')],
+                    MEMBER_OUTPUT, self._hostgroup_remove_member),
             Command('service_add', [self._principal_param()],
                     service_attrs + attr_ops + [Flag('force'), Flag('skip_host_check')]
                     + ldap_out + members,
@@ -210,8 +257,9 @@ class CommandsMixin:
                     [self._principal_param(required=False, query=True),
                      self._principal_param('krbprincipalname', 'principal', required=False,
                                            multi=True, query=True),
-                     M('ipakrbauthzdata', cli_name='pac_type', query=True),
-                     M('krbprincipalauthind', cli_name='auth_ind', query=True)]
+                     M('ipakrbauthzdata', cli_name='pac_type', query=True, values=PAC_TYPES),
+                     M('krbprincipalauthind', cli_name='auth_ind', query=True,
+                       values=AUTH_INDICATORS)]
                     + search
                     + [M(name, normalizer=_normalize_hostname)
                        for name in ('man_by_host', 'not_man_by_host')]
@@ -228,7 +276,8 @@ class CommandsMixin:
                     ldap_out + members + [M('host', cli_name='hosts')],
                     MEMBER_OUTPUT, self._service_remove_host),
             Command('dnszone_add',
-                    [Param('idnsname', 'dnsname', cli_name='name', normalizer=_zone_key)],
+                    [Param('idnsname', 'dnsname', required=True, cli_name='name',
+                           normalizer=_zone_key, default_from=_zone_from_ip)],
                     zone_opts + attr_ops
                     + [Flag('skip_overlap_check'), Flag('force'),
                        Flag('skip_nameserver_check'), S('ip_address')] + ldap_out,
@@ -246,19 +295,19 @@ class CommandsMixin:
                     STANDARD_LIST, self._dnszone_find, summary='%(count)d DNS zone matched',
                     plural_summary='%(count)d DNS zones matched'),
             Command('dnsrecord_add', [_zone_arg(), _record_name_arg()],
-                    [Int('dnsttl', minvalue=0, maxvalue=2147483647), S('dnsclass')]
+                    [Int('dnsttl', minvalue=0, maxvalue=2147483647), dns_class]
                     + RAW_RECORD_PARAMS + PART_PARAMS + EXTRA_PARAMS + attr_ops
                     + [Flag('force')] + structured + ldap_out,
                     STANDARD_ENTRY, self._dnsrecord_add),
             Command('dnsrecord_mod', [_zone_arg(), _record_name_arg()],
-                    [Int('dnsttl', minvalue=0, maxvalue=2147483647), S('dnsclass')]
+                    [Int('dnsttl', minvalue=0, maxvalue=2147483647), dns_class]
                     + [p.clone(rules=(), multi=True) for p in RAW_RECORD_PARAMS]
                     + PART_PARAMS + attr_ops + [M('delattr', rules=[_attr_pair_rule])]
                     + rights + structured + ldap_out
                     + [Param('rename', 'dnsname', cli_name='rename')],
                     STANDARD_ENTRY, self._dnsrecord_mod),
             Command('dnsrecord_del', [_zone_arg(), _record_name_arg()],
-                    [Int('dnsttl'), S('dnsclass')]
+                    [Int('dnsttl'), dns_class]
                     + RAW_RECORD_PARAMS
                     + [Flag('del_all')] + structured + [Flag('raw')],
                     STANDARD_ENTRY, self._dnsrecord_del),
@@ -266,7 +315,7 @@ class CommandsMixin:
                     rights + structured + ldap_out, STANDARD_ENTRY, self._dnsrecord_show),
             Command('dnsrecord_find', [_zone_arg(), S('criteria')],
                     [Param('idnsname', 'dnsname', cli_name='name', query=True),
-                     Int('dnsttl'), S('dnsclass')]
+                     Int('dnsttl'), dns_class]
                     + [p.clone(rules=(), query=True) for p in RAW_RECORD_PARAMS]
                     + search + structured + ldap_out,
                     STANDARD_LIST, self._dnsrecord_find),

@@ -12,6 +12,10 @@ _UNSUPPORTED = ('APL', 'DHCID', 'HIP', 'IPSECKEY', 'KEY', 'NSEC', 'RRSIG', 'RP',
 
 _LOC_PARTS = ('lat_deg', 'lat_min', 'lat_sec', 'lat_dir', 'lon_deg', 'lon_min', 'lon_sec',
               'lon_dir', 'altitude', 'size', 'h_precision', 'v_precision')
+# LOC parts that are Int or StrEnum (the rest are Decimal, taken as text)
+_LOC_INT_PARTS = ('lat_deg', 'lat_min', 'lon_deg', 'lon_min')
+_LOC_ENUM_PARTS = {'lat_dir': ('N', 'S'), 'lon_dir': ('E', 'W')}
+DNS_CLASSES = ('IN', 'CS', 'CH', 'HS')
 
 
 # rtype: (rfc, parts); a part is (name, kind, min, max)
@@ -131,9 +135,12 @@ def _record_params():
         raw.append(M(_record_attr(rtype), cli_name=f'{rtype.lower()}_rec',
                      rules=[_record_value_rule(rtype)]))
         for part in rparts or ():
-            kind = {'int': 'int'}.get(part[1], 'str')
+            kind = {'int': 'int', 'dnsname': 'dnsname'}.get(part[1], 'str')
+            if rtype == 'LOC' and part[0] in _LOC_INT_PARTS:
+                kind = 'int'
             parts.append(Param(f'{rtype.lower()}_part_{part[0]}', kind,
-                               cli_name=f'{rtype.lower()}_{part[0]}'))
+                               cli_name=f'{rtype.lower()}_{part[0]}',
+                               values=_LOC_ENUM_PARTS.get(part[0]) if rtype == 'LOC' else None))
     for rtype in ('A', 'AAAA'):
         extras.append(Flag(f'{rtype.lower()}_extra_create_reverse'))
     return raw, parts, extras
@@ -177,7 +184,8 @@ def _record_name_arg():
 
 
 ZONE_OPTION_PARAMS = [
-    S('name_from_ip'), M('idnsforwarders', cli_name='forwarder'), S('idnsforwardpolicy'),
+    S('name_from_ip'), M('idnsforwarders', cli_name='forwarder'),
+    S('idnsforwardpolicy', cli_name='forward_policy', values=('only', 'first', 'none')),
     Param('idnssoamname', 'dnsname', cli_name='name_server'),
     Param('idnssoarname', 'dnsname', cli_name='admin_email'),
     Int('idnssoaserial', minvalue=1, maxvalue=4294967295),
@@ -185,7 +193,8 @@ ZONE_OPTION_PARAMS = [
     Int('idnssoaretry', minvalue=0, maxvalue=2147483647),
     Int('idnssoaexpire', minvalue=0, maxvalue=2147483647),
     Int('idnssoaminimum', minvalue=0, maxvalue=10800),
-    Int('dnsttl', minvalue=0, maxvalue=2147483647), Int('dnsdefaultttl'), S('dnsclass'),
+    Int('dnsttl', minvalue=0, maxvalue=2147483647), Int('dnsdefaultttl'),
+    S('dnsclass', values=DNS_CLASSES),
     S('idnsupdatepolicy'), Bool('idnsallowdynupdate'), S('idnsallowquery'),
     S('idnsallowtransfer'), Bool('idnsallowsyncptr'), Bool('idnssecinlinesigning'),
     S('nsec3paramrecord'),

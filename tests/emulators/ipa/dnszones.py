@@ -99,6 +99,9 @@ class DnszonesMixin:
             return False
         records = self._zones[revzone]['records']
         record = records.get(revname)
+        if record and target in record.get('PTR', []):
+            self._check_access('dnsrecord_del', {'dnszoneidnsname': revzone, 'idnsname': revname,
+                                                 'ptrrecord': (target,)})
         if not record or target not in record.get('PTR', []):
             return False
         record['PTR'].remove(target)

@@ -10,20 +10,40 @@ from .commands import CommandsMixin
 from .dnscheck import DnscheckMixin
 from .dnsrecords import DnsrecordsMixin
 from .dnszones import DnszonesMixin
+from .errors import SEARCH_RECORDS_LIMIT, SERVER_SIZE_LIMIT
 from .faults import FaultsMixin
+from .hostdel import HostDeleteMixin
+from .hostgroups import HostgroupsMixin
 from .hosts import HostsMixin
+from .hostsearch import HostSearchMixin
 from .members import MembersMixin
 from .params import _normalize_hostname
 from .services import MASTER_SERVICES, ServicesMixin
+from .sessions import SessionsMixin
 from .transport import TransportMixin
 
 
-class IPAEmulator(TransportMixin, CommandsMixin, BatchMixin, FaultsMixin, HostsMixin,
-                  MembersMixin, ServicesMixin, DnszonesMixin, DnsrecordsMixin, DnscheckMixin):
-    """A FreeIPA server on 127.0.0.1 (HTTPS, JSON-RPC, password sessions)."""
+class IPAEmulator(TransportMixin, SessionsMixin, CommandsMixin, BatchMixin, FaultsMixin,
+                  HostsMixin, HostSearchMixin, HostDeleteMixin, HostgroupsMixin, MembersMixin,
+                  ServicesMixin, DnszonesMixin, DnsrecordsMixin, DnscheckMixin):
+    """A FreeIPA server on 127.0.0.1 (HTTPS, JSON-RPC, password sessions).
+
+    Knobs (attributes, settable at any time): ``latency`` (seconds slept per
+    JSON-RPC request), ``entry_latency`` (seconds per batch entry: IPA runs a
+    batch's entries one after another), ``down``, ``session_max_calls``,
+    ``password_expired`` (logins are refused as IPA refuses an expired
+    password), ``search_size_limit`` (ipasearchrecordslimit, used when a search
+    gives no ``sizelimit``; IPA's default 100), ``server_size_limit`` (389-ds
+    nsslapd-sizelimit, which caps even ``sizelimit=0``; IPA sets 100000),
+    ``search_time_limit_hit`` (None, or how many entries a search returns
+    before the time limit cuts it).
+    ``denied``: commands answered with ACIError (see FaultsMixin.deny).
+    """
 
     def __init__(self, domain='example.test', realm=None, username='admin',
-                 password='Secret123', ca=None, latency=0.0, port=0):
+                 password='Secret123', ca=None, latency=0.0, port=0, denied=(),
+                 entry_latency=0.0, search_size_limit=SEARCH_RECORDS_LIMIT,
+                 server_size_limit=SERVER_SIZE_LIMIT, password_expired=False):
         self.domain = _normalize_hostname(domain)
         self.realm = realm or self.domain.upper()
         self.username = username
@@ -31,11 +51,16 @@ class IPAEmulator(TransportMixin, CommandsMixin, BatchMixin, FaultsMixin, HostsM
         self.ca = ca or shared_ca()
         self.ca_path = self.ca.ca_path
         self.latency = latency
+        self.entry_latency = entry_latency
+        self.search_size_limit = search_size_limit
+        self.server_size_limit = server_size_limit
+        self.search_time_limit_hit = None
+        self.password_expired = password_expired
         self.port = port
         self.down = False
         self.session_max_calls = None
-        # Real IPA's login_password handler does not itself check the Referer;
-        # this emulator insists on one (python-freeipa always sends it).
+        # login_password checks the Referer (rpcserver check_referer) as FreeIPA
+        # >= 4.11 does; False accepts a login without one, as older servers did
         self.login_requires_referer = True
         self.master = f'ipa.{self.domain}'
         self.basedn = ','.join(f'dc={part}' for part in self.domain.split('.'))
@@ -43,11 +68,15 @@ class IPAEmulator(TransportMixin, CommandsMixin, BatchMixin, FaultsMixin, HostsM
 
         self._lock = threading.RLock()
         self._hosts = {}
+        self._hostgroups = {}
         self._services = {}
         self._masters = {self.master}
         self._zones = {}
         self._sessions = {}
         self._faults = collections.defaultdict(collections.deque)
+        self._denied = {}
+        for method in denied:
+            self.deny(method, denied[method] if isinstance(denied, dict) else None)
         self.stats = {}
         self.call_log = []
         # (time.monotonic(), fqdn) of every host deleted, for the benchmarks
@@ -55,6 +84,8 @@ class IPAEmulator(TransportMixin, CommandsMixin, BatchMixin, FaultsMixin, HostsM
         self.reset_stats()
 
         self._create_host(self.master, {'description': ['IPA master']}, has_keytab=True)
+        self._create_hostgroup('ipaservers', 'IPA server hosts')
+        self._hostgroups['ipaservers']['member_host'].append(self.master)
         for name in MASTER_SERVICES:
             self._create_service(f'{name}/{self.master}@{self.realm}', [self.master],
                                  has_keytab=True)

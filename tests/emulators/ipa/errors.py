@@ -13,9 +13,11 @@ API_VERSION = '2.254'
 VERSION_WITHOUT_CAPABILITIES = '2.51'
 
 
+LDAP_GENERALIZED_TIME_FORMAT = '%Y%m%d%H%M%SZ'
 CAPABILITIES = {
     'messages': '2.52',
     'primary_key_types': '2.83',
+    'datetime_values': '2.84',
     'dns_name_values': '2.88',
 }
 
@@ -25,6 +27,8 @@ MAX_HOSTNAME_LENGTH = 64
 
 
 SEARCH_RECORDS_LIMIT = 100
+# 389-ds nsslapd-sizelimit as IPA's 10-config.update sets it
+SERVER_SIZE_LIMIT = 100000
 
 
 class IPAError(Exception):
@@ -48,6 +52,7 @@ _ERRORS = {
     'CommandError': (905, "unknown command '%(name)s'"),
     'JSONError': (909, 'Invalid JSON-RPC request: %(error)s'),
     'RefererError': (911, 'Missing or invalid HTTP Referer, %(referer)s'),
+    'ACIError': (2100, 'Insufficient access: %(info)s'),
     'ZeroArgumentError': (3003, "command '%(name)s' takes no arguments"),
     'MaxArgumentError': (3004, None),
     'OptionError': (3005, None),
@@ -61,6 +66,7 @@ _ERRORS = {
     'RealmMismatch': (
         4005, 'The realm for the principal does not match the realm for this IPA server'),
     'NotGroupMember': (4012, 'This entry is not a member'),
+    'SameGroupError': (4017, 'A group may not be added as a member of itself'),
     'AlreadyGroupMember': (4014, 'This entry is already a member'),
     'DNSNotARecordError': (
         4019, "Host '%(hostname)s' does not have corresponding DNS A/AAAA record"),
@@ -69,6 +75,8 @@ _ERRORS = {
         4027, 'The search criteria was not specific enough. Expected 1 and found %(found)d.'),
     'EmptyModlist': (4202, 'no modifications to be performed'),
     'NonFatalError': (4304, '%(reason)s'),
+    'LastMemberError': (4308, '%(key)s cannot be deleted or disabled because it is the last '
+                              'member of %(label)s %(container)s'),
 }
 
 

@@ -1,14 +1,14 @@
 """Hosts (ipaserver/plugins/host.py): host_add/show/find/mod/del and host state."""
 
+import datetime
 import ipaddress
 import secrets
-import time
 import uuid
 
 from .dnstypes import _zone_key
-from .errors import IPAError, _err, _message, _not_found, _pkey_to_value
-from .params import Bool, Flag, M, S, _mac_rule, _normalize_hostname
-from .services import _principal_host
+from .hostgroups import members_visible
+from .errors import LDAP_GENERALIZED_TIME_FORMAT, _err, _not_found
+from .params import AUTH_INDICATORS, Bool, Flag, M, S, _mac_rule, _normalize_hostname
 
 
 HOST_ATTR_PARAMS = [
@@ -24,8 +24,7 @@ HOST_ATTR_PARAMS = [
     M('ipasshpubkey', cli_name='sshpubkey'),
     M('userclass', cli_name='class'),
     S('ipaassignedidview'),
-    M('krbprincipalauthind', cli_name='auth_ind',
-      values=('radius', 'otp', 'pkinit', 'hardened', 'idp', 'passkey')),
+    M('krbprincipalauthind', cli_name='auth_ind', values=AUTH_INDICATORS),
     Bool('ipakrbrequirespreauth'),
     Bool('ipakrbokasdelegate'),
     Bool('ipakrboktoauthasdelegate'),
@@ -59,8 +58,17 @@ def _fqdn(**kw):
 
 
 class HostsMixin:
-    def add_host(self, fqdn, **attrs):
-        """Create a host as ``host_add --force`` would (no DNS checks)."""
+    def add_host(self, fqdn, created=None, enrolled=None, hostgroups=(), **attrs):
+        """Create a host as ``host_add --force`` would (no DNS checks).
+
+        ``created``: when the entry was made (a datetime; default now). IPA shows no
+        creation time (createTimestamp is operational, not even read by ``all``).
+        ``enrolled``: True (at ``created``) or a datetime: the host ran
+        ipa-client-install then, so it has a keytab, no OTP, and host_show/find
+        with ``all`` show that time as ``krblastpwdchange``.
+        ``hostgroups``: existing host groups to put it in. Other keywords are
+        attributes (``description='IPA host for OpenStack'``, ``userpassword``
+        for an OTP, ``managedby=[fqdn, ...]``)."""
         fqdn = _normalize_hostname(fqdn)
         with self._lock:
             if fqdn in self._hosts:
@@ -74,7 +82,21 @@ class HostsMixin:
                                   if _normalize_hostname(v) != fqdn]
                 else:
                     stored[key.lower()] = values
-            self._create_host(fqdn, stored, managedby=managedby)
+            self._create_host(fqdn, stored, managedby=managedby, created=created)
+            if enrolled:
+                self.enroll_host(fqdn, self._hosts[fqdn]['created'] if enrolled is True
+                                 else enrolled)
+            for cn in hostgroups:
+                self.add_hostgroup_member(cn, host=fqdn)
+
+    def enroll_host(self, fqdn, when=None):
+        """What ipa-client-install does with a host's OTP: ipa-join retrieves a keytab
+        (krbLastPwdChange = ``when``, default now) and the OTP is gone."""
+        with self._lock:
+            host = self._hosts[_normalize_hostname(fqdn)]
+            host['attrs'].pop('userpassword', None)
+            host['has_keytab'] = True
+            host['enrolled'] = _utc(when or datetime.datetime.now(datetime.timezone.utc))
 
     def has_host(self, fqdn):
         with self._lock:
@@ -84,12 +106,26 @@ class HostsMixin:
         with self._lock:
             return sorted(self._hosts)
 
-    def _create_host(self, fqdn, attrs, managedby=None, has_keytab=False):
+    def host_info(self, fqdn):
+        """A copy of a host's state: attrs, managedby, has_keytab, created, enrolled,
+        memberof (direct and indirect host groups)."""
+        with self._lock:
+            host = self._hosts[_normalize_hostname(fqdn)]
+            direct, indirect = self._memberof(host=host['fqdn'])
+            return {'fqdn': host['fqdn'], 'attrs': {k: list(v) for k, v in host['attrs'].items()},
+                    'managedby': list(host['managedby']), 'has_keytab': host['has_keytab'],
+                    'created': host['created'], 'enrolled': host['enrolled'],
+                    'memberof': direct + indirect}
+
+    def _create_host(self, fqdn, attrs, managedby=None, has_keytab=False, created=None):
+        created = _utc(created or datetime.datetime.now(datetime.timezone.utc))
         self._hosts[fqdn] = {
             'fqdn': fqdn,
             'attrs': attrs,
             'managedby': managedby or [fqdn],
             'has_keytab': has_keytab,
+            'created': created,
+            'enrolled': created if has_keytab else None,
             'uuid': str(uuid.uuid4()),
         }
 
@@ -107,16 +143,14 @@ class HostsMixin:
     def _host_dn(self, fqdn):
         return f'fqdn={fqdn},cn=computers,cn=accounts,{self.basedn}'
 
-    def _host_entry(self, host, p, search=False, keytab=True):
+    def _host_entry(self, host, p, search=False, keytab=True, managing=None):
         """A host entry as LDAPRetrieve/LDAPSearch/LDAPAddMember return it (always with
         its dn); ``keytab=False`` for the member commands, which do not add
-        has_keytab/has_password."""
+        has_keytab/has_password; ``managing``: a _managing_index() for many entries."""
         fqdn = host['fqdn']
-        if p.get('pkey_only'):
-            entry = {'fqdn': [fqdn]}
-        else:
+        entry = {'fqdn': [fqdn]}
+        if not p.get('pkey_only'):
             attrs = host['attrs']
-            entry = {'fqdn': [fqdn]}
             names = HOST_STORED if p.get('all') else HOST_DEFAULT_ATTRS
             for name in names:
                 if name in attrs and name != 'userpassword':
@@ -129,24 +163,55 @@ class HostsMixin:
                 principal = f'host/{fqdn}@{self.realm}'
                 entry['krbcanonicalname'] = [principal]
                 entry['krbprincipalname'] = [principal]
-            if host['managedby']:
-                # convert_attribute_members: managedby DNs -> managedby_host (not raw)
-                if p.get('raw'):
-                    entry['managedby'] = [self._host_dn(m) for m in host['managedby']]
-                elif not p.get('no_members'):
-                    entry['managedby_host'] = list(host['managedby'])
+            if members_visible(p):
+                self._host_members_entry(entry, host, p)
             if keytab:
                 entry['has_keytab'] = host['has_keytab'] and not has_password
                 entry['has_password'] = has_password
             if p.get('all'):
-                entry['cn'] = [fqdn]
-                entry['serverhostname'] = [fqdn.split('.', 1)[0]]
-                entry['ipauniqueid'] = [host['uuid']]
-                entry['objectclass'] = ['ipaobject', 'nshost', 'ipahost', 'pkiuser',
-                                        'ipaservice', 'krbprincipalaux', 'krbprincipal',
-                                        'ieee802device', 'ipasshhost', 'top']
+                self._host_all_entry(entry, host, p, managing)
         entry['dn'] = self._host_dn(fqdn)
         return entry
+
+    def _host_members_entry(self, entry, host, p):
+        """managedby and memberof, converted (convert_attribute_members) unless raw."""
+        if host['managedby']:
+            if p.get('raw'):
+                entry['managedby'] = [self._host_dn(m) for m in host['managedby']]
+            else:
+                entry['managedby_host'] = list(host['managedby'])
+        self._memberof_entry(entry, p, host=host['fqdn'])
+
+    def _managing_index(self):
+        """{fqdn: sorted hosts it manages} (get_managed_hosts for every host)."""
+        index = {}
+        for fqdn in sorted(self._hosts):
+            for manager in self._hosts[fqdn]['managedby']:
+                index.setdefault(manager, []).append(fqdn)
+        return index
+
+    def _host_all_entry(self, entry, host, p, managing=None):
+        """What ``all`` adds: LDAP attributes outside the defaults and ``managing``."""
+        fqdn = host['fqdn']
+        entry['cn'] = [fqdn]
+        entry['serverhostname'] = [fqdn.split('.', 1)[0]]
+        entry['ipauniqueid'] = [host['uuid']]
+        entry['objectclass'] = ['ipaobject', 'nshost', 'ipahost', 'pkiuser',
+                                'ipaservice', 'krbprincipalaux', 'krbprincipal',
+                                'ieee802device', 'ipasshhost', 'top']
+        if host['enrolled'] is not None and host['has_keytab']:
+            # GeneralizedTime: a datetime ({'__datetime__': ...} for clients >= 2.84)
+            when = host['enrolled']
+            entry['krblastpwdchange'] = [when.strftime(LDAP_GENERALIZED_TIME_FORMAT)
+                                         if p.get('raw') else when]
+        if managing is None:
+            managing = self._managing_index()
+        managing = managing.get(fqdn, [])
+        if managing:
+            if p.get('raw'):
+                entry['managing'] = [self._host_dn(m) for m in managing]
+            else:
+                entry['managing_host'] = managing
 
     def _apply_attr_options(self, attrs, p):
         """setattr/addattr/delattr on a host's attribute dict."""
@@ -228,47 +293,6 @@ class HostsMixin:
         host = self._resolve_host(p['fqdn'])
         return {'result': self._host_entry(host, p), 'value': p['fqdn']}
 
-    def _host_find(self, p, ctx):
-        term = (p.get('criteria') or '').lower()
-        found = []
-        for fqdn in sorted(self._hosts):
-            host = self._hosts[fqdn]
-            values = self._host_values(host)
-            if term and not any(term in v.lower() for name in HOST_SEARCH_ATTRS
-                                for v in values.get(name, [])):
-                continue
-            if p.get('fqdn') and p['fqdn'] != fqdn:
-                continue
-            ok = True
-            for name in HOST_STORED:
-                wanted = p.get(name)
-                if wanted is None or name in ('random',):
-                    continue
-                wanted = wanted if isinstance(wanted, tuple) else (wanted,)
-                have = [str(v).lower() for v in values.get(name, [])]
-                if not all(str(w).lower() in have for w in wanted):
-                    ok = False
-            if any(p.get(name) for name in HOST_MEMBER_FILTERS
-                   if not name.startswith('not_') and name not in ('man_by_host', 'man_host')):
-                ok = False
-            if p.get('man_by_host') and not set(p['man_by_host']) <= set(host['managedby']):
-                ok = False
-            if p.get('not_man_by_host') and set(p['not_man_by_host']) & set(host['managedby']):
-                ok = False
-            if ok:
-                found.append(host)
-        entries, truncated = self._limit(found, p, ctx)
-        return {'result': [self._host_entry(h, p, search=True) for h in entries],
-                'count': len(entries), 'truncated': truncated}
-
-    def _host_values(self, host):
-        values = {name: [str(v) for v in vals] for name, vals in host['attrs'].items()}
-        values['fqdn'] = [host['fqdn']]
-        principal = f'host/{host["fqdn"]}@{self.realm}'
-        values['krbprincipalname'] = values['krbcanonicalname'] = [principal]
-        values['managedby'] = [self._host_dn(m) for m in host['managedby']]
-        return values
-
     def _host_mod(self, p, ctx):
         host = self._resolve_host(p['fqdn'])
         attrs = {k: list(v) for k, v in host['attrs'].items()}
@@ -292,64 +316,9 @@ class HostsMixin:
             entry['randompassword'] = random_password
         return {'result': entry, 'value': p['fqdn']}
 
-    def _host_del(self, p, ctx):
-        deleted, failed = [], []
-        for pkey in p['fqdn']:
-            try:
-                self._delete_host(pkey, p, ctx)
-            except IPAError as exc:
-                # LDAPDelete: 'continue' only swallows ExecutionError (4000-4999)
-                if not (p.get('continue') and 4000 <= exc.code < 5000):
-                    raise
-                failed.append(pkey)
-            else:
-                deleted.append(pkey)
-        return {'result': {'failed': _pkey_to_value(failed, ctx.version)},
-                'value': _pkey_to_value(deleted, ctx.version)}
 
-    def _delete_host(self, pkey, p, ctx):
-        host = self._resolve_host(pkey)
-        fqdn = host['fqdn']
-        if fqdn in self._masters:
-            raise _err('ValidationError', name='hostname',
-                       error='An IPA master host cannot be deleted or disabled')
-        # host_del.pre_callback: service_del every service found by
-        # service_find(fqdn) whose principal's host part is this host
-        for principal in [s for s, svc in self._services.items()
-                          if self._service_matches(svc, fqdn)
-                          and (_principal_host(s) or '').lower() == fqdn]:
-            self._delete_service(principal)
-        if p.get('updatedns') and self._zones:
-            absolute = fqdn + '.'
-            removed = False
-            zone = self._zone_for_name(absolute)
-            record = None
-            if zone is not None:
-                name = self._relative(absolute, zone)
-                record = self._zones[zone]['records'].get(name)
-            if record:
-                for rtype in ('A', 'AAAA'):
-                    for value in list(record.get(rtype, [])):
-                        removed = self._remove_ptr(value, absolute) or removed
-                changed = False
-                for rtype in ('A', 'AAAA', 'SSHFP'):
-                    if record.pop(rtype, None):
-                        changed = True
-                if changed:
-                    removed = True
-                    if not any(record.values()) and name != '@':
-                        del self._zones[zone]['records'][name]
-                        self._zones[zone]['ttl'].pop(name, None)
-            if not removed:
-                reason = 'No A, AAAA, SSHFP or PTR records found.'
-                ctx.messages.append(_message(
-                    13020, 'FailedToRemoveHostDNSRecords',
-                    f'DNS record(s) of host {fqdn} could not be removed. ({reason})',
-                    host=fqdn, reason=reason))
-        del self._hosts[fqdn]
-        self.host_removed_at.append((time.monotonic(), fqdn))
-        # 389-ds referential integrity (referint-membership-attr: managedby)
-        for entry in list(self._hosts.values()) + list(self._services.values()):
-            if fqdn in entry['managedby']:
-                entry['managedby'] = [m for m in entry['managedby'] if m != fqdn]
-
+def _utc(moment):
+    """A datetime in UTC (a naive one is taken as UTC), to the second as LDAP keeps it."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.astimezone(datetime.timezone.utc).replace(microsecond=0)

@@ -13,12 +13,15 @@ TRUTHS = (1, '1', True, 'true', 'TRUE')
 
 
 FALSEHOODS = (0, '0', False, 'false', 'FALSE')
+# StrEnum values shared by hosts and services
+AUTH_INDICATORS = ('radius', 'otp', 'pkinit', 'hardened', 'idp', 'passkey')
+PAC_TYPES = ('MS-PAC', 'PAD', 'NONE')
 
 
 class Param:
     def __init__(self, name, kind='str', required=False, multi=False, cli_name=None,
                  query=False, default=None, normalizer=None, rules=(), minvalue=None,
-                 maxvalue=None, values=None):
+                 maxvalue=None, values=None, default_from=None):
         self.name = name
         self.kind = kind
         self.required = required
@@ -31,6 +34,8 @@ class Param:
         self.minvalue = minvalue
         self.maxvalue = maxvalue
         self.values = values
+        # computed from the other (converted) parameters when not given
+        self.default_from = default_from
 
     def clone(self, **kw):
         new = Param.__new__(Param)

@@ -1,8 +1,8 @@
 """HTTPS server, login, session cookies, Referer and the JSON-RPC envelope
 (ipaserver/rpcserver.py)."""
 
+import datetime
 import json
-import secrets
 import socket
 import ssl
 import threading
@@ -13,8 +13,8 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .errors import (
-    CallRecord, DNSName, IPAError, IPA_VERSION, VERSION_WITHOUT_CAPABILITIES, _err,
-    _has_capability)
+    LDAP_GENERALIZED_TIME_FORMAT, VERSION_WITHOUT_CAPABILITIES, CallRecord, DNSName, IPAError,
+    IPA_VERSION, _err, _has_capability)
 
 
 _REQUEST = threading.local()
@@ -31,13 +31,18 @@ def _decode(value):
     return value
 
 
-def _encode(value, dns_names):
+def _encode(value, dns_names, datetimes=False):
+    """ipalib.ipajson: DNS names and datetimes as objects for clients that have the
+    capability (dns_name_values, datetime_values), plain strings otherwise."""
     if isinstance(value, DNSName):
         return {'__dns_name__': str(value)} if dns_names else str(value)
+    if isinstance(value, datetime.datetime):
+        text = value.strftime(LDAP_GENERALIZED_TIME_FORMAT)
+        return {'__datetime__': text} if datetimes else text
     if isinstance(value, dict):
-        return {k: _encode(v, dns_names) for k, v in value.items()}
+        return {k: _encode(v, dns_names, datetimes) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_encode(v, dns_names) for v in value]
+        return [_encode(v, dns_names, datetimes) for v in value]
     return value
 
 
@@ -216,81 +221,9 @@ class TransportMixin:
             '404 Not Found', 'Not Found',
             f'The requested URL {path} was not found on this server.'))
 
-    def _login(self, handler, method, body):
-        content_type = handler.headers.get('Content-Type', '').lower()
-        if not content_type.startswith('application/x-www-form-urlencoded'):
-            return handler.respond(400, _bad_request(
-                'Content-Type must be application/x-www-form-urlencoded'))
-        if method != 'POST':
-            return handler.respond(400, _bad_request('HTTP request method must be POST'))
-        if self.login_requires_referer and not handler.headers.get('Referer'):
-            return handler.respond(400, _bad_request('Missing HTTP Referer'))
-        try:
-            form = urllib.parse.parse_qs(body.decode('utf-8'))
-        except (UnicodeDecodeError, ValueError):
-            return handler.respond(400, _bad_request('cannot parse query data'))
-        users, passwords = form.get('user'), form.get('password')
-        if users is None:
-            return handler.respond(400, _bad_request('no user specified'))
-        if len(users) != 1:
-            return handler.respond(400, _bad_request('more than one user parameter'))
-        user = users[0]
-        name, at, realm = user.partition('@')
-        if not name or '@' in realm or (at and not realm):
-            self._count('login_failures')
-            return handler.respond(401, _unauthorized(''), [('X-IPA-Rejection-Reason', 'denied')])
-        if passwords is None:
-            return handler.respond(400, _bad_request('no password specified'))
-        if len(passwords) != 1:
-            return handler.respond(400, _bad_request('more than one password parameter'))
-        principal = f'{name}@{realm or self.realm}'
-        if name != self.username or (realm and realm.upper() != self.realm.upper()):
-            reason = (f"kinit: Client '{principal}' not found in Kerberos database while "
-                      "getting initial credentials")
-        elif passwords[0] != self.password:
-            reason = 'kinit: Password incorrect while getting initial credentials'
-        else:
-            token = secrets.token_urlsafe(24)
-            with self._lock:
-                self._sessions[token] = {'calls': 0, 'principal': self.principal}
-                self.stats['logins'] += 1
-            cookie = f'ipa_session=MagBearerToken={token};path=/ipa;httponly;secure;'
-            return handler.respond(200, b'', [('Set-Cookie', cookie)],
-                                   content_type='text/plain; charset=utf-8')
-        self._count('login_failures')
-        message = f'Principal {principal} cannot be authenticated: {reason}'
-        return handler.respond(401, _unauthorized(message),
-                               [('X-IPA-Rejection-Reason', 'invalid-password')])
-
-    def _session_token(self, handler):
-        for header in handler.headers.get_all('Cookie') or ():
-            for part in header.split(';'):
-                key, _eq, value = part.strip().partition('=')
-                if key == 'ipa_session' and value.startswith('MagBearerToken='):
-                    return value[len('MagBearerToken='):]
-        return None
-
     def _json(self, handler, method, body):
-        token = self._session_token(handler)
-        with self._lock:
-            session = self._sessions.get(token) if token else None
-            limit = self.session_max_calls
-            if session is not None and limit is not None and session['calls'] >= limit:
-                del self._sessions[token]
-                session = None
-            if session is None:
-                self.stats['unauthorized'] += 1
-            else:
-                session['calls'] += 1
-        if session is None:
-            return handler.respond(401, b'', content_type=None)
-
-        host = handler.headers.get('Host') or self.server
-        referer = handler.headers.get('Referer')
-        if referer is None:
-            return self._reply(handler, None, _err('RefererError', referer='missing'))
-        if not referer.startswith(f'https://{host}/ipa'):
-            return self._reply(handler, None, _err('RefererError', referer=referer))
+        if not self._authenticate(handler):
+            return None
 
         content_type = handler.headers.get('Content-Type', '')
         if not (content_type.startswith('application/json') and method == 'POST'):
@@ -326,10 +259,8 @@ class TransportMixin:
             'principal': self.principal,
             'version': IPA_VERSION,
         }
-        try:
-            dns_names = _has_capability(str(version), 'dns_name_values')
-        except Exception:
-            dns_names = False
-        body = json.dumps(_encode(response, dns_names)).encode('utf-8')
+        dns_names = _has_capability(str(version), 'dns_name_values')
+        datetimes = _has_capability(str(version), 'datetime_values')
+        body = json.dumps(_encode(response, dns_names, datetimes)).encode('utf-8')
         return handler.respond(200, body, content_type='application/json; charset=utf-8')
 
