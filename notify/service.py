@@ -9,14 +9,13 @@ import oslo_messaging
 import sdnotify
 from oslo_messaging.notify import listener as notify_listener
 
+from notify import handlers as plugins
 from notify.adapters import openstack
 from notify.adapters.ipa import IPAClient
 from notify.adapters.ipa_dns import IPADns
 from notify.deadletter import Spool
 from notify.endpoint import NotificationEndpoint, RetryPolicy, SafeNotificationDispatcher
 from notify.handlers.common import Enrollment, InstanceNaming
-from notify.handlers.floating_ip import FloatingIPHandler
-from notify.handlers.instance import InstanceDeleteHandler
 from notify.locks import KeyedLock
 
 LOG = logging.getLogger(__name__)
@@ -51,7 +50,8 @@ def install_log_filters():
         logging.getLogger(name).addFilter(OneLineDrops())
 
 
-def build_handlers(conf, dry_run=False):
+def build_shared(conf, dry_run=False):
+    """The adapters every handler plugin may use, built once (notify.handlers.Shared)."""
     sc, cache = conf.service_credentials, conf.cache
     session = openstack.load_session(conf, pool_size=conf.executor_thread_pool_size)
     keystone = None
@@ -70,12 +70,16 @@ def build_handlers(conf, dry_run=False):
     naming = InstanceNaming(conf.ipa.domain, keystone)
     enrollment = Enrollment(glance)
     locks = KeyedLock()
-    handlers = [InstanceDeleteHandler(ipa, dns, nova, enrollment, naming, locks)]
-    if conf.dns.manage_floating_ips:
-        neutron = openstack.Neutron(session, sc.interface, sc.region_name)
-        handlers.append(FloatingIPHandler(dns, nova, neutron, enrollment, naming, locks,
-                                          manage_ptr=conf.dns.manage_ptr))
-    return handlers
+    neutron = openstack.Neutron(session, sc.interface, sc.region_name)
+    return plugins.Shared(nova=nova, glance=glance, keystone=keystone, neutron=neutron,
+                          ipa=ipa, dns=dns, naming=naming, enrollment=enrollment,
+                          locks=locks, session=session, dry_run=dry_run)
+
+
+def build_handlers(conf, dry_run=False):
+    """Every enabled handler: each plugin of the entry-point group
+    novajoin_notify.handlers is asked through its from_config factory."""
+    return plugins.load(conf, build_shared(conf, dry_run))
 
 
 def build_endpoint(conf, handlers):

@@ -21,7 +21,15 @@ COMPUTE_OWNER = 'compute:'
 
 
 class FloatingIPHandler(Handler):
+    name = 'ipa_dns'
     events = (FloatingIPAssociated, FloatingIPReleased)
+
+    @classmethod
+    def from_config(cls, conf, shared):
+        if not conf.dns.manage_floating_ips:
+            return None
+        return cls(shared.dns, shared.nova, shared.neutron, shared.enrollment, shared.naming,
+                   shared.locks, manage_ptr=conf.dns.manage_ptr)
 
     def __init__(self, dns, nova, neutron, enrollment, naming, locks, manage_ptr=True):
         self._dns = dns

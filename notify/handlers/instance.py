@@ -12,7 +12,13 @@ LOG = logging.getLogger(__name__)
 
 
 class InstanceDeleteHandler(Handler):
+    name = 'ipa_host'
     events = (InstanceDeleted,)
+
+    @classmethod
+    def from_config(cls, conf, shared):
+        return cls(shared.ipa, shared.dns, shared.nova, shared.enrollment, shared.naming,
+                   shared.locks)
 
     def __init__(self, ipa, dns, nova, enrollment, naming, locks):
         self._ipa = ipa
