@@ -248,9 +248,11 @@ class SatelliteClient:
                 if not isinstance(row, dict) or not isinstance(row.get('id'), int):
                     raise TransientError('Satellite host search: a result without an id')
                 found[row['id']] = str(row.get('name') or '')
+            # Foreman's subtotal counts what the search matches; a short page
+            # ends the list only when no subtotal says otherwise.
             subtotal = result.get('subtotal')
-            if not rows or len(rows) < PAGE_SIZE or (
-                    isinstance(subtotal, int) and page * PAGE_SIZE >= subtotal):
+            if not rows or (len(found) >= subtotal if isinstance(subtotal, int)
+                            else len(rows) < PAGE_SIZE):
                 return sorted(found.items())
         raise PermanentError(f'Satellite host search found more than '
                              f'{MAX_PAGES * PAGE_SIZE} hosts for one UUID')
