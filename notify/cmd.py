@@ -101,7 +101,12 @@ def main(argv=None):
         LOG.info('replay: %d notification(s) published again, %d not', replayed, failed)
         return 1 if failed else 0
     from notify import service
-    return service.run(conf, dry_run=conf.dry_run)
+    from notify.handlers import ConfigurationError
+    try:
+        return service.run(conf, dry_run=conf.dry_run)
+    except ConfigurationError as exc:
+        LOG.error('configuration: %s', exc)
+        return 2
 
 
 if __name__ == '__main__':

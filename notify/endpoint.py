@@ -10,6 +10,8 @@ Every outcome of a message is decided here, in one place:
   failing past [dead_letter] limits: spooled, then acknowledged;
 - done: acknowledged.
 A message is acknowledged only once its work is done, or kept in the spool.
+Each handler of an event runs whatever another one's outcome; when a message is
+retried or handed back, only the handlers not yet done with it run again.
 """
 
 import functools
@@ -76,6 +78,25 @@ class FailureLog:
             self._entries.pop(key, None)
 
 
+class FinishedHandlers:
+    """Handlers done with a handed-back message, by message key, so that its
+    redelivery to this process runs only the others: {id(handler): None when it
+    finished, or the (verb, reason) it gave up with}."""
+
+    def __init__(self, ttl):
+        self._entries = cachetools.TTLCache(maxsize=100_000, ttl=max(ttl * 2, 3600))
+        self._lock = threading.Lock()
+
+    def take(self, key):
+        with self._lock:
+            return self._entries.pop(key, None) or {}
+
+    def keep(self, key, done):
+        if done:
+            with self._lock:
+                self._entries[key] = done
+
+
 class Progress:
     """In-flight count and time of the last finished message, for the watchdog."""
 
@@ -117,6 +138,7 @@ class NotificationEndpoint:
         self._sleep = sleep
         self._clock = clock
         self._failures = FailureLog(self._policy.transient_timeout)
+        self._finished = FinishedHandlers(self._policy.transient_timeout)
         self.progress = Progress(clock)
         # Only notifications some handler takes get past the filter, unparsed.
         self.event_types = parse.event_types_for(self._handlers)
@@ -156,26 +178,16 @@ class NotificationEndpoint:
         if failure is not None:
             return self._after_failure(message, failure, unexpected=True)
         handlers = self._handlers.get(type(event), ())
+        done, result = self._finished.take(message.key), None
         for attempt in range(1, self._policy.attempts + 1):
-            unexpected = False
-            try:
-                for handler in handlers:
-                    handler.handle(event)
-            except BadNotification as exc:
-                give_up = ('ignoring', f'bad input: {describe(exc)}')
-            except PermanentError as exc:
-                give_up = ('giving up on', describe(exc))
-            except TransientError as exc:
-                failure = exc
-            except Exception as exc:
-                _log(LOG.exception, 'unexpected failure on %s notification %s',
-                     message.kind, message.id)
-                failure, unexpected = exc, True
-            else:
+            failure, unexpected = self._run(message, event, handlers, done)
+            if failure is None:
                 self._failures.forget(message.key)
-                return HANDLED
-            if give_up:
-                return self._give_up(message, give_up[1], attempt, give_up[0])
+                give_up = next((g for g in done.values() if g), None)
+                if give_up is None:
+                    return HANDLED
+                result = self._give_up(message, give_up[1], attempt, give_up[0])
+                break
             if unexpected:
                 break   # a bug does not heal within seconds: no in-process retry
             if attempt < self._policy.attempts:
@@ -184,7 +196,35 @@ class NotificationEndpoint:
                      attempt + 1, self._policy.attempts, message.kind, message.id, delay,
                      bounded(describe(failure)))
                 self._sleep(delay)
-        return self._after_failure(message, failure, unexpected)
+        if result is None:
+            result = self._after_failure(message, failure, unexpected)
+        if result == REQUEUE:
+            self._finished.keep(message.key, done)
+        return result
+
+    def _run(self, message, event, handlers, done):
+        """Run the handlers not in ``done``, recording there those that finish or
+        give up; returns (failure, unexpected) of those that failed otherwise."""
+        failure, unexpected = None, False
+        for handler in handlers:
+            if id(handler) in done:
+                continue
+            try:
+                handler.handle(event)
+            except BadNotification as exc:
+                done[id(handler)] = ('ignoring', f'bad input: {describe(exc)}')
+            except PermanentError as exc:
+                done[id(handler)] = ('giving up on', describe(exc))
+            except TransientError as exc:
+                failure = failure or exc
+            except Exception as exc:
+                _log(LOG.exception, 'unexpected failure on %s notification %s',
+                     message.kind, message.id)
+                if not unexpected:
+                    failure, unexpected = exc, True
+            else:
+                done[id(handler)] = None
+        return failure, unexpected
 
     def _after_failure(self, message, failure, unexpected):
         rounds, first = self._failures.note(message.key, self._clock())

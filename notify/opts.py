@@ -3,6 +3,8 @@
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
+from notify import satellite_opts
+
 PROJECT = 'novajoin-notify'
 DEFAULT_CONFIG_FILE = '/etc/novajoin-notify/novajoin-notify.conf'
 
@@ -191,6 +193,7 @@ GROUPS = {
     'cache': cache_opts,
     'coordination': coordination_opts,
     'audit': audit_opts,
+    satellite_opts.GROUP: satellite_opts.satellite_opts,
 }
 
 SERVICE_CREDENTIALS = 'service_credentials'

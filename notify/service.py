@@ -10,6 +10,7 @@ import sdnotify
 from oslo_messaging.notify import listener as notify_listener
 
 from notify import decide
+from notify import handlers as plugins
 from notify.adapters import openstack
 from notify.adapters.ipa import IPAClient
 from notify.adapters.ipa_dns import IPADns
@@ -18,8 +19,6 @@ from notify.coordination import make_locks
 from notify.deadletter import Spool
 from notify.endpoint import NotificationEndpoint, RetryPolicy, SafeNotificationDispatcher
 from notify.handlers.common import Enrollment, InstanceNaming
-from notify.handlers.floating_ip import FloatingIPHandler
-from notify.handlers.instance import InstanceDeleteHandler
 
 LOG = logging.getLogger(__name__)
 
@@ -60,7 +59,8 @@ def protection(conf):
                                         conf.ipa.protected_hosts)
 
 
-def build_handlers(conf, dry_run=False, locks=None):
+def build_shared(conf, dry_run=False, locks=None):
+    """The adapters every handler plugin may use, built once (notify.handlers.Shared)."""
     sc, cache = conf.service_credentials, conf.cache
     session = openstack.load_session(conf, pool_size=conf.executor_thread_pool_size)
     keystone = None
@@ -81,16 +81,17 @@ def build_handlers(conf, dry_run=False, locks=None):
     enrollment = Enrollment(glance)
     if locks is None:
         locks = make_locks(conf.coordination.backend_url, conf.coordination.lock_timeout)
-    rules = protection(conf)
-    neutron = None
-    if conf.dns.manage_floating_ips:
-        neutron = openstack.Neutron(session, sc.interface, sc.region_name)
-    handlers = [InstanceDeleteHandler(hosts, dns, nova, enrollment, naming, locks, rules,
-                                      neutron=neutron, manage_ptr=conf.dns.manage_ptr)]
-    if neutron is not None:
-        handlers.append(FloatingIPHandler(dns, hosts, nova, neutron, enrollment, naming,
-                                          locks, rules, manage_ptr=conf.dns.manage_ptr))
-    return handlers
+    neutron = openstack.Neutron(session, sc.interface, sc.region_name)
+    return plugins.Shared(nova=nova, glance=glance, keystone=keystone, neutron=neutron,
+                          ipa=ipa, dns=dns, naming=naming, enrollment=enrollment,
+                          locks=locks, hosts=hosts, protection=protection(conf),
+                          session=session, dry_run=dry_run)
+
+
+def build_handlers(conf, dry_run=False, locks=None):
+    """Every enabled handler: each plugin of the entry-point group
+    novajoin_notify.handlers is asked through its from_config factory."""
+    return plugins.load(conf, build_shared(conf, dry_run, locks))
 
 
 def build_endpoint(conf, handlers):

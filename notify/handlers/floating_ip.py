@@ -24,7 +24,16 @@ COMPUTE_OWNER = 'compute:'
 
 
 class FloatingIPHandler(Handler):
+    name = 'ipa_dns'
     events = (FloatingIPAssociated, FloatingIPReleased)
+
+    @classmethod
+    def from_config(cls, conf, shared):
+        if not conf.dns.manage_floating_ips:
+            return None
+        return cls(shared.dns, shared.hosts, shared.nova, shared.neutron, shared.enrollment,
+                   shared.naming, shared.locks, shared.protection,
+                   manage_ptr=conf.dns.manage_ptr)
 
     def __init__(self, dns, hosts, nova, neutron, enrollment, naming, locks, protection,
                  manage_ptr=True):

@@ -16,7 +16,15 @@ LOG = logging.getLogger(__name__)
 
 
 class InstanceDeleteHandler(Handler):
+    name = 'ipa_host'
     events = (InstanceDeleted,)
+
+    @classmethod
+    def from_config(cls, conf, shared):
+        neutron = shared.neutron if conf.dns.manage_floating_ips else None
+        return cls(shared.hosts, shared.dns, shared.nova, shared.enrollment, shared.naming,
+                   shared.locks, shared.protection, neutron=neutron,
+                   manage_ptr=conf.dns.manage_ptr)
 
     def __init__(self, hosts, dns, nova, enrollment, naming, locks, protection,
                  neutron=None, manage_ptr=True):

@@ -9,6 +9,7 @@ import os
 import pytest
 
 from tests import harness
+from tests.emulators.foreman import ForemanEmulator
 from tests.emulators.ipa import IPAEmulator
 from tests.emulators.openstack import OpenStackEmulator
 from tests.fixtures.rabbitmq import RabbitNode
@@ -42,6 +43,15 @@ def cloud():
     emulator.add_project(OTHER_PROJECT, 'Team B')
     yield emulator
     emulator.stop()
+
+
+@pytest.fixture
+def foreman():
+    """A Foreman (Satellite) emulator (tests/emulators/foreman)."""
+    emulator = ForemanEmulator().start()
+    yield emulator
+    emulator.stop()
+    assert emulator.errors == []
 
 
 @pytest.fixture

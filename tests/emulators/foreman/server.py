@@ -1,0 +1,166 @@
+"""HTTPS plumbing of the Foreman emulator: a threaded TLS server on 127.0.0.1 with
+the shared test CA's certificate, and the request/answer objects the API code
+uses. Nothing Foreman-specific lives here."""
+
+import json
+import socket
+import ssl
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Reply(Exception):
+    """An HTTP answer, raised to leave a handler early."""
+
+    def __init__(self, status, body=None, headers=None, content_type='application/json'):
+        super().__init__(status)
+        self.status = status
+        self.headers = dict(headers or {})
+        if body is None:
+            self.body = b''
+        elif isinstance(body, (bytes, str)):
+            self.body = body.encode() if isinstance(body, str) else body
+            self.headers.setdefault('Content-Type', content_type)
+        else:
+            self.body = json.dumps(body).encode()
+            self.headers.setdefault('Content-Type', 'application/json; charset=utf-8')
+
+
+class Request:
+    def __init__(self, method, target, headers, body):
+        split = urllib.parse.urlsplit(target)
+        self.method = method
+        self.path = split.path
+        self.query = urllib.parse.parse_qs(split.query, keep_blank_values=True)
+        self.headers = headers
+        self.body = body
+        # Rails merges a JSON body into params (apypie sends non-GET params as JSON).
+        if body and 'json' in (headers.get('Content-Type') or ''):
+            try:
+                document = json.loads(body)
+            except ValueError:
+                document = None
+            if isinstance(document, dict):
+                for key, value in document.items():
+                    self.query[key] = [value if isinstance(value, str) else str(value)]
+
+    def param(self, name, default=None):
+        values = self.query.get(name)
+        return values[-1] if values else default
+
+    def params(self):
+        return {k: v[-1] for k, v in self.query.items()}
+
+
+class TLSServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address, serve, ssl_context):
+        self.serve = serve
+        self.ssl_context = ssl_context
+        self.connections = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def finish_request(self, request, client_address):
+        # The TLS handshake happens in the connection's own thread.
+        request.settimeout(30)
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            tls = self.ssl_context.wrap_socket(request, server_side=True)
+        except (OSError, ssl.SSLError):
+            return
+        with self.connections_lock:
+            self.connections.add(tls)
+        try:
+            self.RequestHandlerClass(tls, client_address, self)
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            with self.connections_lock:
+                self.connections.discard(tls)
+            try:
+                tls.close()
+            except OSError:
+                pass
+
+    def handle_error(self, request, client_address):
+        pass
+
+    def close_connections(self):
+        with self.connections_lock:
+            conns = list(self.connections)
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    server_version = 'Apache'
+    sys_version = ''
+
+    def log_message(self, *args):
+        pass
+
+    def _serve(self):
+        try:
+            length = int(self.headers.get('Content-Length') or 0)
+        except ValueError:
+            length = 0
+        body = self.rfile.read(length) if length > 0 else b''
+        answer = self.server.serve(Request(self.command, self.path, self.headers, body))
+        try:
+            self.send_response(answer.status)
+            for key, value in answer.headers.items():
+                self.send_header(key, value)
+            self.send_header('Content-Length', str(len(answer.body)))
+            self.end_headers()
+            if self.command != 'HEAD':
+                self.wfile.write(answer.body)
+        except (OSError, ssl.SSLError):
+            self.close_connection = True
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
+
+
+class Listener:
+    """Start, stop, and pause (connection refused on the same port) a TLSServer."""
+
+    def __init__(self, serve, ca, port=0, name='foreman-emulator'):
+        self._serve = serve
+        self._ca = ca
+        self.port = port
+        self._name = name
+        self._server = None
+        self._thread = None
+
+    @property
+    def running(self):
+        return self._server is not None
+
+    def open(self):
+        ctx = self._ca.server_context()
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        self._server = TLSServer(('127.0.0.1', self.port), self._serve, ctx)
+        self.port = self._server.server_address[1]   # a restart keeps the port
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={'poll_interval': 0.05},
+                                        name=f'{self._name}-{self.port}', daemon=True)
+        self._thread.start()
+
+    def close(self):
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is None:
+            return
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        thread.join(5)
