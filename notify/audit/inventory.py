@@ -117,12 +117,13 @@ class IPAInventory:
     def managed(self, node):
         """({fqdn: HostFacts} of hosts ``node`` manages, {principal: managers})."""
         hosts = {}
-        for entry in self._complete('host_find', man_by_host=[node]):
+        # find commands leave membership attributes out unless asked (no_members)
+        for entry in self._complete('host_find', man_by_host=[node], all=True):
             facts = host_facts(entry)
             if facts.fqdn != node:
                 hosts[facts.fqdn] = facts
         services = {}
-        for entry in self._complete('service_find', man_by_host=[node]):
+        for entry in self._complete('service_find', man_by_host=[node], all=True):
             principal = str(entry['krbprincipalname'][0])
             services[principal] = {str(h).lower() for h in entry.get('managedby_host', ())}
         return hosts, services

@@ -1,0 +1,76 @@
+"""The audit, continued: TripleO orphans, the re-check before each removal, and the
+daemon's periodic audit (report only, apply, one at a time across daemons)."""
+
+import uuid
+
+import pytest
+
+from notify import cmd, service
+from notify.audit.build import build_audit
+from notify.decide import NOVAJOIN_MARKER as MARKER
+from tests import harness
+from tests.fixtures.redis import RedisServer
+from tests.functional.conftest import PROJECT
+from tests.functional.test_audit import NO_BROKER, OLD, audit, enrolled, estate  # noqa: F401
+
+
+def test_orphan_tripleo_node_takes_what_it_alone_manages(tmp_path, ipa, cloud, estate):
+    node = enrolled(ipa, 'ctl-9')
+    sub = 'ctl-9.internalapi.example.test'
+    ipa.add_host(sub, managedby=[node])
+    ipa.add_service(f'HTTP/{sub}', managed_by=[node])
+    shared_vip = 'vip.example.test'
+    ipa.add_host(shared_vip, description=MARKER, managedby=[node, 'live1.example.test'])
+    proc = audit(tmp_path, ipa, cloud, '--apply', '--max-removals', '10')
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not ipa.has_host(node) and not ipa.has_host(sub)
+    assert not ipa.has_service(f'HTTP/{sub}')
+    assert ipa.has_host(shared_vip)                 # live1 still manages it
+
+
+def test_instance_appearing_meanwhile_keeps_its_host(tmp_path, ipa, cloud, estate):
+    config = harness.write_config(str(tmp_path / 'a.conf'), NO_BROKER, ipa, cloud, 'x')
+    conf = cmd.parse_config(['--config-file', config])
+    the_audit = build_audit(conf, service.protection(conf))
+    snapshot = the_audit.snapshot
+
+    def snapshot_then_boot():
+        taken = snapshot()
+        cloud.add_server(str(uuid.uuid4()), 'orphan2', PROJECT)   # booted meanwhile
+        return taken
+
+    the_audit.snapshot = snapshot_then_boot
+    result = the_audit.run(apply=True)
+    kept = {f.name: f.reason for f in result.findings if f.action == 'keep'}
+    assert 'appeared meanwhile' in kept['orphan2.example.test']
+    assert ipa.has_host('orphan2.example.test')
+    assert not ipa.has_host('orphan1.example.test')
+
+
+@pytest.fixture
+def redis(tmp_path):
+    server = RedisServer(str(tmp_path)).start()
+    yield server
+    server.stop()
+
+
+def test_periodic_audit_reports_then_applies_one_daemon_at_a_time(start_daemon, ipa, cloud,
+                                                                   estate, redis):
+    extra = f"""
+        [audit]
+        interval = 1
+        [coordination]
+        backend_url = {redis.url}
+    """
+    ipa.latency = 0.05           # long enough for two daemons' audits to meet
+    reporting = start_daemon(extra=extra, name='reporter')
+    harness.wait_for(lambda: 'audit finished' in reporting.log(), timeout=60,
+                     what='a periodic report')
+    assert 'would remove host (report only): orphan1.example.test' in reporting.log()
+    assert ipa.has_host('orphan1.example.test')
+    applying = start_daemon(extra=extra + '[audit]\napply = True\n', name='applier')
+    harness.wait_for(lambda: not ipa.has_host('orphan1.example.test'), timeout=90,
+                     what='orphans removed by the periodic audit')
+    assert ipa.has_host('live1.example.test') and ipa.has_host('hv1.example.test')
+    harness.wait_for(lambda: 'another daemon is auditing' in reporting.log()
+                     + applying.log(), timeout=90, what='one audit at a time')
