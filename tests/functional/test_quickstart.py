@@ -12,8 +12,13 @@ def test_demo():
     out = result.stdout
     assert result.returncode == 0, out + result.stderr[-3000:]
     assert 'demo PASSED' in out
-    after = out.split('IPA after:')[1]
+    after = out.split('IPA after the notifications:')[1].split('$ novajoin-notify')[0]
     assert 'web1.example.test' not in after and 'db1.example.test' not in after
     assert 'web2.example.test' in after and 'app1.example.test' in after
+    assert 'old1.example.test' in after                 # until the audit
+    audited = out.split('IPA after the audit:')[1]
+    assert 'old1.example.test' not in audited and 'old2.example.test' not in audited
+    assert 'hv1.example.test' in audited
+    assert 'host  remove  old1.example.test' in out
     assert "associated with web3: A web3 = ['198.51.100.7']" in out
     assert 'disassociated: A web3 = -' in out
