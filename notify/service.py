@@ -9,6 +9,7 @@ import oslo_messaging
 import sdnotify
 from oslo_messaging.notify import listener as notify_listener
 
+from notify import http
 from notify.adapters import openstack
 from notify.adapters.ipa import IPAClient
 from notify.adapters.ipa_dns import IPADns
@@ -139,6 +140,7 @@ def run(conf, handlers=None, dry_run=False):
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
+    web = http.start(conf, endpoint, server)
     server.start()
     LOG.info('listening on topics %s (exchanges %s)%s%s',
              ', '.join(conf.listener.topics),
@@ -159,6 +161,7 @@ def run(conf, handlers=None, dry_run=False):
                       'no longer pinging the systemd watchdog', stalled)
 
     systemd.notify('STOPPING=1', 'STATUS=stopping')
+    web.stop()
     server.stop()
     finished = threading.Thread(target=server.wait, name='listener-wait', daemon=True)
     finished.start()

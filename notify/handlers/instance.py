@@ -3,7 +3,7 @@ records, and a TripleO node's sub-hosts and the services only it managed."""
 
 import logging
 
-from notify import decide
+from notify import decide, metrics
 from notify.errors import BadNotification
 from notify.events import InstanceDeleted
 from notify.handlers import Handler
@@ -27,6 +27,7 @@ class InstanceDeleteHandler(Handler):
                                          event.image_id):
             LOG.debug('instance %s (%s) was not enrolled in IPA; nothing to remove',
                       event.instance_id, event.hostname)
+            metrics.outcome('not_enrolled')
             return
         fqdn = self._naming.fqdn(event.hostname, event.project_id)
         with self._locks(fqdn):
@@ -38,6 +39,7 @@ class InstanceDeleteHandler(Handler):
         if isinstance(action, decide.KeepHost):
             LOG.warning('keeping IPA host %s of deleted instance %s: %s',
                         action.fqdn, event.instance_id, action.reason)
+            metrics.outcome('kept_live')
             return
         self._remove_host(action.fqdn, event.instance_id)
         removed = {action.fqdn}
