@@ -35,6 +35,9 @@ AUDIT_KINDS = ('host', 'dns_record', 'service')
 #: answers of GET /check/{uuid} (label ``answer``)
 CHECK_ANSWERS = ('exists', 'absent', 'bad_request', 'unauthorized', 'unavailable', 'busy')
 IPA_NOT_FOUND = 4001
+# EmptyModlist (adding a value IPA has), AttrValueNotFound (removing one it lacks):
+# the records are already as wanted.
+IPA_UNCHANGED = frozenset({4202, 4026})
 REQUEUE = 'requeue'   # oslo_messaging.NotificationResult.REQUEUE
 
 _LATENCY = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -48,8 +51,9 @@ IN_FLIGHT = Gauge(P + 'notifications_in_flight',
                   'or handed back).', registry=REGISTRY)
 IPA_CALLS = Counter(
     P + 'ipa_calls', 'IPA commands sent, alone or inside a batch request, by command '
-    'and result (ok, not_found, error: IPA refused it, unavailable: no answer, 5xx or '
-    'a failure that may heal).', ['method', 'result'], registry=REGISTRY)
+    'and result (ok; not_found; unchanged: already as wanted; error: IPA refused it; '
+    'unavailable: no answer, 5xx or a failure that may heal).', ['method', 'result'],
+    registry=REGISTRY)
 IPA_SECONDS = Histogram(
     P + 'ipa_request_duration_seconds', 'Duration of IPA JSON-RPC requests, login '
     'included when one was needed, by command ("batch" for a batch request).',
@@ -100,10 +104,15 @@ for _answer in CHECK_ANSWERS:
     CHECKS.labels(_answer)
 for _result in ('ok', 'not_found', 'error', 'unavailable'):
     IPA_CALLS.labels('host_del', _result)
+for _result in ('ok', 'failed'):
+    IPA_LOGINS.labels(_result)
+for _service in ('nova', 'glance', 'neutron', 'keystone'):
+    for _result in ('ok', 'error', 'unavailable'):
+        OPENSTACK_CALLS.labels(_service, _result)
 for _kind in AUDIT_KINDS:
     AUDIT_FINDINGS.labels(_kind)
     AUDIT_REMOVALS.labels(_kind)
-del _type, _outcome, _answer, _result, _kind
+del _type, _outcome, _answer, _result, _service, _kind
 
 
 def event_label(event_type):
@@ -208,15 +217,19 @@ IPA = Liveness()
 def _ipa_result(exc):
     if isinstance(exc, TransientError):
         return 'unavailable'
-    if getattr(exc, 'code', None) == IPA_NOT_FOUND or type(exc).__name__ == 'NotFound':
+    return _by_code(getattr(exc, 'code', None), type(exc).__name__ == 'NotFound')
+
+
+def _by_code(code, not_found=False):
+    if code == IPA_NOT_FOUND or not_found:
         return 'not_found'
-    return 'error'
+    return 'unchanged' if code in IPA_UNCHANGED else 'error'
 
 
 def _entry_result(entry):
     if not isinstance(entry, dict) or entry.get('error') is None:
         return 'ok'
-    return 'not_found' if entry.get('error_code') == IPA_NOT_FOUND else 'error'
+    return _by_code(entry.get('error_code'))
 
 
 def _ipa_call(method, result):

@@ -215,3 +215,55 @@ def test_check_token(served, cloud):
     _, text = scrape(port)
     assert TOKEN not in text
     assert TOKEN not in daemon.log()
+
+
+def raw(port, data, timeout=15):
+    """Send bytes as they are; the first line of the answer."""
+    with socket.create_connection(('127.0.0.1', port), timeout=timeout) as s:
+        s.sendall(data)
+        answer = b''
+        while b'\r\n' not in answer:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    return answer.split(b'\r\n', 1)[0]
+
+
+def test_hostile_clients_block_neither_the_listener_nor_the_endpoints(served, nova, ipa,
+                                                                      cloud, rabbit, topic):
+    daemon, port = served()
+    ipa.add_host('web9.example.test')
+    live = cloud.add_server(str(uuid.uuid4()), 'web9b', PROJECT)['id']
+    held = []
+    try:
+        # Slow clients: partial requests, each holding its socket (bounded: 60,
+        # under the server's connection limit of 100).
+        for i in range(60):
+            s = socket.create_connection(('127.0.0.1', port), timeout=10)
+            s.sendall(b'GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ' if i % 2 else b'GE')
+            held.append(s)
+        assert raw(port, b'GET /check/' + b'a' * 100_000 + b' HTTP/1.1\r\n\r\n').split(
+            b' ')[1] == b'431'
+        headers = b''.join(b'X-H%d: %s\r\n' % (i, b'v' * 100) for i in range(200))
+        assert raw(port, b'GET /healthz HTTP/1.1\r\nHost: x\r\n' + headers + b'\r\n').split(
+            b' ')[1] == b'431'
+        assert raw(port, b'\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03' + b'\x00' * 64
+                   + b'\r\n\r\n').split(b' ')[1] == b'400'
+        for method in ('POST', 'PUT', 'DELETE', 'PATCH', 'TRACE', 'PROPFIND'):
+            assert get(port, f'/check/{live}', method=method)[0] == 405
+        assert get(port, '/' + 'x' * 6000)[0] == 404
+        # Meanwhile the listener works and every endpoint answers.
+        nova.send(*payloads.legacy_delete(str(uuid.uuid4()), 'web9', PROJECT,
+                                          metadata=ENROLLED))
+        wait_for(lambda: not ipa.has_host('web9.example.test'), what='web9 removed')
+        assert get(port, '/healthz')[0] == 200
+        assert get_json(port, f'/check/{live}')[0] == 200
+        samples, _ = scrape(port)
+        assert notifications(samples, 'done') == 1
+    finally:
+        for s in held:
+            s.close()
+    drained(rabbit, topic)
+    assert daemon.process.poll() is None
+    assert 'Traceback' not in daemon.log()

@@ -156,3 +156,15 @@ def test_ipa_probe_survives_failing_pings():
         wait_for(lambda: len(calls) >= 3, timeout=10, what='three pings')
     finally:
         probe.stop()
+
+
+def test_a_stalled_client_is_dropped_after_the_channel_timeout():
+    server = nhttp.HTTPServer(make_app(), '127.0.0.1', 0, channel_timeout=1)
+    server.start()
+    try:
+        s = socket.create_connection(('127.0.0.1', server.addresses[0][1]), timeout=30)
+        s.sendall(b'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ')
+        assert s.recv(1024) == b''      # closed by the server, not answered
+        s.close()
+    finally:
+        server.stop()

@@ -277,3 +277,19 @@ def test_in_flight_counts_concurrent_messages():
     release.set()
     [t.join(5) for t in threads]
     assert value('novajoin_notify_notifications_in_flight') == 0
+
+
+def test_ipa_values_already_as_wanted_are_unchanged_not_errors(ipa):
+    ipa.add_zone('example.test')
+    ipa.add_record('example.test.', 'web1', 'A', '192.0.2.1')
+    delta = Delta(ipa_calls('dnsrecord_add', 'unchanged'), ipa_calls('dnsrecord_add', 'error'))
+    ipa_client = client(ipa)
+    for call in (lambda: ipa_client.call('dnsrecord_add', 'example.test.', 'web1',
+                                         a_part_ip_address='192.0.2.1'),
+                 lambda: ipa_client._call_batch([('dnsrecord_add', ('example.test.', 'web1'),
+                                                  {'a_part_ip_address': '192.0.2.1'})] * 2)):
+        try:
+            call()
+        except Exception as exc:
+            assert getattr(exc, 'code', None) == 4202
+    assert delta() == [3, 0]
