@@ -219,6 +219,11 @@ def _check(environ, text, check, token):
     except NotifyError as exc:
         metrics.check_answer('unavailable')
         return 503, {'error': f'nova cannot be asked: {bounded(exc, 200)}'}, []
+    except Exception as exc:   # a client error not sorted into ours: still 503, one line
+        LOG.error('/check: asking nova failed unexpectedly: %s: %s', type(exc).__name__,
+                  bounded(exc, 200))
+        metrics.check_answer('unavailable')
+        return 503, {'error': f'nova cannot be asked: {type(exc).__name__}'}, []
     metrics.check_answer('exists' if exists else 'absent')
     return (200 if exists else 404), {'uuid': uuid, 'exists': exists}, []
 

@@ -125,7 +125,8 @@ def test_ttl_zero_asks_nova_every_time():
 
 @pytest.mark.parametrize('fail', [TransientError('nova unreachable: ConnectFailure'),
                                   TransientError('keystone answered 503'),
-                                  PermanentError('nova answered 400: BadRequest')])
+                                  PermanentError('nova answered 400: BadRequest'),
+                                  ValueError('a client bug')])
 def test_nova_that_cannot_be_asked_is_503_and_not_cached(fail):
     nova = Nova([UUID], fail=fail)
     app = make_app(nova)
