@@ -267,3 +267,17 @@ def test_hostile_clients_block_neither_the_listener_nor_the_endpoints(served, no
     drained(rabbit, topic)
     assert daemon.process.poll() is None
     assert 'Traceback' not in daemon.log()
+
+
+def test_a_taken_port_or_a_bad_listen_stops_the_daemon_at_start(start_daemon):
+    with socket.socket() as taken:
+        taken.bind(('127.0.0.1', 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        daemon = start_daemon(extra=http_config(port), wait_ready=False, name='taken')
+        assert daemon.process.wait(60) == 2
+    assert f'cannot serve HTTP on 127.0.0.1:{port}' in daemon.log()
+    daemon = start_daemon(extra='[http]\nlisten = 9752\n', wait_ready=False, name='bad')
+    assert daemon.process.wait(60) == 2
+    assert "[http] listen must be HOST:PORT, not '9752'" in daemon.log()
+    assert 'Traceback' not in daemon.log()
