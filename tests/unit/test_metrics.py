@@ -114,7 +114,7 @@ def metrics_text():
 def test_every_alerted_series_exists_from_the_start():
     text = metrics_text()
     for line in ('novajoin_notify_notifications_total{event_type="instance.delete.end",'
-                 'outcome="done"} 0.0',
+                 'outcome="done"}',
                  'novajoin_notify_last_removal_timestamp_seconds',
                  'novajoin_notify_dead_letters',
                  'novajoin_notify_ipa_calls_total{method="host_del",result="unavailable"}',
