@@ -15,6 +15,8 @@ import os
 import tempfile
 import uuid
 
+from notify import metrics
+
 LOG = logging.getLogger(__name__)
 
 SUFFIX = '.json'
@@ -30,6 +32,7 @@ TMP_PREFIX = '.tmp-'
 class Spool:
     def __init__(self, directory):
         self.directory = directory
+        metrics.watch_spool(self.paths)
 
     def put(self, *, reason, event_type, payload, message_id, timestamp, publisher_id,
             priority, exchange, attempts):

@@ -27,7 +27,7 @@ import cachetools
 import oslo_messaging
 from oslo_messaging.notify import dispatcher as notify_dispatcher
 
-from notify import parse
+from notify import metrics, parse
 from notify.deadletter import SpoolError
 from notify.errors import BadNotification, PermanentError, TransientError, bounded, printable
 
@@ -142,8 +142,9 @@ class NotificationEndpoint:
         self.progress = Progress(clock)
         # Only notifications some handler takes get past the filter, unparsed.
         self.event_types = parse.event_types_for(self._handlers)
-        self.filter_rule = event_type_filter(self.event_types)
+        self.filter_rule = metrics.counting_filter(event_type_filter(self.event_types))
 
+    @metrics.counted
     def _receive(self, priority, ctxt, publisher_id, event_type, payload, metadata):
         # Nothing may escape to oslo.messaging: it would requeue the message at
         # once, with no pause and no count (a hot loop).
@@ -244,6 +245,7 @@ class NotificationEndpoint:
     def _give_up(self, message, reason, attempts, verb):
         """Spool the message with its reason, then acknowledge it."""
         self._failures.forget(message.key)
+        metrics.outcome('bad_input' if verb == 'ignoring' else 'spooled')
         reason = bounded(reason)
         where = ''
         if self._spool is not None:
@@ -344,6 +346,7 @@ class SafeNotificationDispatcher(notify_dispatcher.NotificationDispatcher):
             problem = bounded(describe(exc, with_type=True))
         message = getattr(incoming, 'message', None)
         message = message if isinstance(message, dict) else {}
+        metrics.unreadable()
         _log(LOG.error, 'ignoring %s notification %s: unreadable envelope (%s)',
              _printable(message.get('event_type')), _printable(message.get('message_id')),
              problem)

@@ -152,6 +152,24 @@ cache_opts = [
                help='Most entries kept in each cache.'),
 ]
 
+http_opts = [
+    cfg.StrOpt('listen', default='127.0.0.1:9752',
+               help='HOST:PORT ([ADDRESS]:PORT for IPv6) the daemon serves GET '
+                    '/metrics (Prometheus), /healthz and /check/{uuid} on. Empty: no '
+                    'HTTP side. Plain HTTP: put a TLS reverse proxy in front when it '
+                    'must leave the host.'),
+    cfg.FloatOpt('unhealthy_after', default=120.0, min=1.0,
+                 help='Seconds IPA may fail to answer before /healthz says 503. IPA '
+                      'is pinged when nothing else asked it for a third of this.'),
+    cfg.FloatOpt('check_cache_ttl', default=30.0, min=0.0,
+                 help='Seconds an answer of /check/{uuid} (the instance exists or '
+                      'not) is reused before nova is asked again. 0: ask every time.'),
+    cfg.StrOpt('check_token', secret=True,
+               help='When set, /check/{uuid} requires the header "Authorization: '
+                    'Bearer <this token>" (401 otherwise). /metrics and /healthz '
+                    'never require it.'),
+]
+
 service_credentials_opts = [
     cfg.StrOpt('region_name',
                help='Region of the nova, glance and neutron endpoints in the '
@@ -194,6 +212,7 @@ GROUPS = {
     'coordination': coordination_opts,
     'audit': audit_opts,
     satellite_opts.GROUP: satellite_opts.satellite_opts,
+    'http': http_opts,
 }
 
 SERVICE_CREDENTIALS = 'service_credentials'

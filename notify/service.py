@@ -9,7 +9,7 @@ import oslo_messaging
 import sdnotify
 from oslo_messaging.notify import listener as notify_listener
 
-from notify import decide
+from notify import decide, http
 from notify import handlers as plugins
 from notify.adapters import openstack
 from notify.adapters.ipa import IPAClient
@@ -128,13 +128,15 @@ def start_periodic_audit(conf, dry_run, locks):
         return None
     from notify.audit.build import build_audit
     from notify.audit.periodic import PeriodicAudit
+    from notify.audit.report import record_metrics
     if locks is None:
         locks = make_locks(conf.coordination.backend_url, conf.coordination.lock_timeout)
     rules = protection(conf)
     LOG.info('periodic audit every %ds (%s)', conf.audit.interval,
              'removing what it finds' if conf.audit.apply else 'report only')
     return PeriodicAudit(lambda: build_audit(conf, rules, dry_run=dry_run, locks=locks),
-                         conf.audit.interval, conf.audit.apply, locks.try_lock).start()
+                         conf.audit.interval, conf.audit.apply, locks.try_lock,
+                         on_result=lambda r: record_metrics(r, conf.audit.apply)).start()
 
 
 class Systemd:
@@ -173,6 +175,7 @@ def run(conf, handlers=None, dry_run=False):
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
+    web = http.start(conf, endpoint, server)
     server.start()
     periodic = start_periodic_audit(conf, dry_run, locks)
     LOG.info('listening on topics %s (exchanges %s)%s%s',
@@ -194,6 +197,7 @@ def run(conf, handlers=None, dry_run=False):
                       'no longer pinging the systemd watchdog', stalled)
 
     systemd.notify('STOPPING=1', 'STATUS=stopping')
+    web.stop()
     server.stop()
     finished = threading.Thread(target=server.wait, name='listener-wait', daemon=True)
     finished.start()

@@ -60,6 +60,9 @@ def write_config(path, rabbit_url, ipa, cloud, topic, extra=''):
         [dead_letter]
         spool_dir = {os.path.join(os.path.dirname(os.path.abspath(path)), 'failed')}
 
+        [http]
+        listen =
+
         [ipa]
         server = {ipa.server}
         ca_cert = {ipa.ca_path}

@@ -16,6 +16,7 @@ from python_freeipa import ClientMeta
 from python_freeipa import exceptions as ipa_exc
 from requests.adapters import HTTPAdapter
 
+from notify import metrics
 from notify.batch import Batcher
 from notify.errors import PermanentError, TransientError
 
@@ -103,6 +104,7 @@ class IPAClient:
             return client
         raise last
 
+    @metrics.ipa_login
     def _login(self, client, server):
         try:
             client.login(self._username, self._password)
@@ -169,6 +171,7 @@ class IPAClient:
             results.append(_transient(method, exc) or exc)
         return results
 
+    @metrics.ipa_request
     def _call_direct(self, method, args, options):
         with self._session() as client:
             try:

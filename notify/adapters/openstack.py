@@ -16,7 +16,7 @@ from keystoneclient.v3 import client as keystone_client
 from novaclient import client as nova_client
 from novaclient import exceptions as nova_exc
 
-from notify import decide, opts
+from notify import decide, metrics, opts
 from notify.batch import Batcher
 from notify.cache import ttl_cached
 from notify.errors import PermanentError, TransientError
@@ -45,6 +45,7 @@ def load_session(conf, pool_size=None):
     return session
 
 
+@metrics.openstack_calls
 @contextlib.contextmanager
 def translated_errors(service):
     """Map client exceptions to TransientError / PermanentError."""

@@ -54,3 +54,18 @@ def log_result(log, result, applied):
                      f.kind, '' if applied else ' (report only)', f'{f.name} ({f.reason})')
     log.info('audit finished: %s', ', '.join(f'{k} {v}' for k, v in
                                              sorted(result.summary().items())))
+
+
+def record_metrics(result, applied):
+    """The periodic audit's run in the Prometheus metrics (notify.metrics)."""
+    from notify import metrics
+    stale = [f for f in result.findings if f.action in ('remove', 'add')]
+    found = {}
+    for f in stale:
+        found[f.kind] = found.get(f.kind, 0) + 1
+    if result.aborted or result.failed:
+        outcome = 'failed'
+    else:
+        outcome = 'ok' if applied else 'dry_run'
+    metrics.audit_run(outcome, findings=found,
+                      removals=found if applied and not result.failed else None)

@@ -5,7 +5,7 @@ live instance carries the name."""
 
 import logging
 
-from notify import decide
+from notify import decide, metrics
 from notify.errors import BadNotification
 from notify.events import InstanceDeleted
 from notify.handlers import Handler
@@ -44,6 +44,7 @@ class InstanceDeleteHandler(Handler):
                                          event.image_id):
             LOG.debug('instance %s (%s) was not enrolled in IPA; nothing to remove',
                       event.instance_id, event.hostname)
+            metrics.outcome('not_enrolled')
             return
         try:
             fqdn = self._naming.fqdn(event.hostname, event.project_id)
@@ -63,6 +64,7 @@ class InstanceDeleteHandler(Handler):
                                              self._protection)
         if isinstance(action, decide.KeepHost):
             log_kept(LOG, 'IPA host', action, event.instance_id)
+            metrics.outcome('refused' if action.refused else 'kept_live')
             return
         if isinstance(action, decide.HostGone):
             LOG.info('IPA host %s of deleted instance %s was already gone', fqdn,
