@@ -8,14 +8,51 @@ rules what to do:
 - tripleo: sub-hosts, managed services and VIPs of a removed TripleO node.
 """
 
-from notify.decide.dns import (AddressRecord, KeepRecords, PointerRecord, changes,  # noqa
+from notify.decide.dns import (AddressRecord, KeepRecords, PointerRecord, changes,
                                plan_floating_ip, plan_gone_host_records)
-from notify.decide.hosts import (NOVAJOIN_MARKER, HostFacts, HostGone, KeepHost,  # noqa
+from notify.decide.hosts import (NOVAJOIN_MARKER, HostFacts, HostGone, KeepHost,
                                  LiveInstance, Protection, RemoveHost, live_owners,
                                  plan_instance_delete, protected, provenance_problem)
-from notify.decide.naming import (ENROLL_KEY, dns_label, enroll_requested,  # noqa
+from notify.decide.naming import (ENROLL_KEY, dns_label, enroll_requested,
                                   enrolled_by_metadata, instance_fqdn, is_enrolled,
                                   is_label, short_name, zone_of)
-from notify.decide.tripleo import (KeepService, RemoveService, compact_services,  # noqa
+from notify.decide.tripleo import (KeepService, RemoveService, compact_services,
                                    managed_services, plan_tripleo, subhosts)
-from notify.decide.ownership import ServerRecord, listing_problem  # noqa
+from notify.decide.ownership import ServerRecord, listing_problem
+
+__all__ = [
+    'AddressRecord',
+    'ENROLL_KEY',
+    'HostFacts',
+    'HostGone',
+    'KeepHost',
+    'KeepRecords',
+    'KeepService',
+    'LiveInstance',
+    'NOVAJOIN_MARKER',
+    'PointerRecord',
+    'Protection',
+    'RemoveHost',
+    'RemoveService',
+    'ServerRecord',
+    'changes',
+    'compact_services',
+    'dns_label',
+    'enroll_requested',
+    'enrolled_by_metadata',
+    'instance_fqdn',
+    'is_enrolled',
+    'is_label',
+    'listing_problem',
+    'live_owners',
+    'managed_services',
+    'plan_floating_ip',
+    'plan_gone_host_records',
+    'plan_instance_delete',
+    'plan_tripleo',
+    'protected',
+    'provenance_problem',
+    'short_name',
+    'subhosts',
+    'zone_of',
+]

@@ -5,9 +5,11 @@ If RabbitMQ cannot start, every test here fails (RabbitStartError): never skippe
 """
 
 import os
+import uuid
 
 import pytest
 
+from notify.decide import NOVAJOIN_MARKER as MARKER
 from tests import harness
 from tests.emulators.foreman import ForemanEmulator
 from tests.emulators.ipa import IPAEmulator
@@ -130,3 +132,48 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     basetemp = str(factory.getbasetemp()) if factory is not None else None
     write_summary(_FAULT_REPORT, terminalreporter.write_sep, terminalreporter.write_line,
                   basetemp)
+
+
+# Floating-IP tests: neutron publishing, and the reverse zones they use.
+REV4 = '100.51.198.in-addr.arpa.'          # served: PTRs for 198.51.100.0/24
+REV6 = '8.b.d.0.1.0.0.2.ip6.arpa.'         # served: PTRs for 2001:db8::/32
+
+
+@pytest.fixture
+def neutron(rabbit, topic):
+    publisher = harness.Publisher(rabbit.transport_url, 'neutron', topic,
+                                  publisher_id='network.controller-0')
+    yield publisher
+    publisher.close()
+
+
+@pytest.fixture
+def zones(ipa):
+    ipa.add_zone(REV4)
+    ipa.add_zone(REV6)
+
+
+# Audit tests: an estate of enrolled hosts, live instances and orphans.
+OLD = '20250101000000Z'           # enrolled long ago (krblastpwdchange)
+
+
+def enrolled(ipa, name, when=OLD, **attrs):
+    fqdn = f'{name}.example.test'
+    ipa.add_host(fqdn, description=MARKER, krblastpwdchange=when, **attrs)
+    return fqdn
+
+
+@pytest.fixture
+def estate(ipa, cloud):
+    """Two live enrolled instances, three orphans, a look-alike, a young host."""
+    ipa.add_zone(REV4)
+    live = {}
+    for name, project in (('live1', PROJECT), ('live2', OTHER_PROJECT)):
+        enrolled(ipa, name)
+        live[name] = cloud.add_server(str(uuid.uuid4()), name, project,
+                                      metadata={'ipa_enroll': 'true'})['id']
+    for name in ('orphan1', 'orphan2', 'orphan3'):
+        enrolled(ipa, name)
+    ipa.add_host('hv1.example.test', krblastpwdchange=OLD)        # the operator's
+    enrolled(ipa, 'young1', when='29991231000000Z')               # booting right now
+    return live

@@ -5,38 +5,11 @@ import json
 import subprocess
 import uuid
 
-import pytest
-
-from notify.decide import NOVAJOIN_MARKER as MARKER
 from tests import harness
-from tests.functional.conftest import OTHER_PROJECT, PROJECT
+from tests.functional.conftest import PROJECT, REV4
 
 ZONE = 'example.test.'
-REV4 = '100.51.198.in-addr.arpa.'
-OLD = '20250101000000Z'           # enrolled long ago (krblastpwdchange)
 NO_BROKER = 'rabbit://guest:guest@127.0.0.1:9/'
-
-
-def enrolled(ipa, name, when=OLD, **attrs):
-    fqdn = f'{name}.example.test'
-    ipa.add_host(fqdn, description=MARKER, krblastpwdchange=when, **attrs)
-    return fqdn
-
-
-@pytest.fixture
-def estate(ipa, cloud):
-    """Two live enrolled instances, three orphans, a look-alike, a young host."""
-    ipa.add_zone(REV4)
-    live = {}
-    for name, project in (('live1', PROJECT), ('live2', OTHER_PROJECT)):
-        enrolled(ipa, name)
-        live[name] = cloud.add_server(str(uuid.uuid4()), name, project,
-                                      metadata={'ipa_enroll': 'true'})['id']
-    for name in ('orphan1', 'orphan2', 'orphan3'):
-        enrolled(ipa, name)
-    ipa.add_host('hv1.example.test', krblastpwdchange=OLD)        # the operator's
-    enrolled(ipa, 'young1', when='29991231000000Z')               # booting right now
-    return live
 
 
 def audit(tmp_path, ipa, cloud, *args, extra=''):

@@ -11,7 +11,8 @@ from notify.decide import NOVAJOIN_MARKER as MARKER
 from tests import harness
 from tests.fixtures.redis import RedisServer
 from tests.functional.conftest import PROJECT
-from tests.functional.test_audit import NO_BROKER, OLD, audit, enrolled, estate  # noqa: F401
+from tests.functional.conftest import enrolled
+from tests.functional.test_audit import NO_BROKER, audit
 
 
 def test_orphan_tripleo_node_takes_what_it_alone_manages(tmp_path, ipa, cloud, estate):

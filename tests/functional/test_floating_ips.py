@@ -3,31 +3,13 @@ state as the judge."""
 
 import uuid
 
-import pytest
-
 from tests import harness, payloads
-from tests.functional.conftest import OTHER_PROJECT, PROJECT
+from tests.functional.conftest import OTHER_PROJECT, PROJECT, REV4, REV6
 from tests.harness import wait_for
 from notify.decide import NOVAJOIN_MARKER as MARKER
 
 ZONE = 'example.test.'
-REV4 = '100.51.198.in-addr.arpa.'          # served: PTRs for 198.51.100.0/24
-REV6 = '8.b.d.0.1.0.0.2.ip6.arpa.'         # served: PTRs for 2001:db8::/32
 ENROLLED = {'ipa_enroll': 'true'}
-
-
-@pytest.fixture
-def neutron(rabbit, topic):
-    publisher = harness.Publisher(rabbit.transport_url, 'neutron', topic,
-                                  publisher_id='network.controller-0')
-    yield publisher
-    publisher.close()
-
-
-@pytest.fixture
-def zones(ipa):
-    ipa.add_zone(REV4)
-    ipa.add_zone(REV6)
 
 
 def instance(cloud, hostname, metadata=ENROLLED, project=PROJECT):

@@ -8,8 +8,8 @@ import uuid
 from notify.decide import NOVAJOIN_MARKER as MARKER
 from tests import harness, payloads
 from tests.functional.conftest import PROJECT
-from tests.functional.test_floating_ips import (REV4, ZONE, instance, neutron,  # noqa: F401
-                                                neutron_says, zones)
+from tests.functional.conftest import REV4
+from tests.functional.test_floating_ips import ZONE, instance, neutron_says
 from tests.harness import wait_for
 
 ENROLLED = {'ipa_enroll': 'true'}

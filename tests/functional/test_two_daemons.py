@@ -3,7 +3,6 @@ associate / disassociate / delete of one floating IP and one host always ends
 with IPA's records matching neutron and nova."""
 
 import random
-import uuid
 
 import pytest
 
@@ -11,8 +10,8 @@ from notify.decide import NOVAJOIN_MARKER as MARKER
 from tests import payloads
 from tests.fixtures.redis import RedisServer
 from tests.functional.conftest import PROJECT
-from tests.functional.test_floating_ips import (REV4, ZONE, instance, neutron,  # noqa: F401
-                                                neutron_says, zones)
+from tests.functional.conftest import REV4
+from tests.functional.test_floating_ips import ZONE, instance, neutron_says
 from tests.harness import log_lines, wait_for
 
 FIP = '198.51.100.60'
