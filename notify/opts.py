@@ -87,6 +87,12 @@ ipa_opts = [
                       'itself. 0 disables batching.'),
     cfg.IntOpt('batch_size', default=50, min=1,
                help='Most IPA calls in one batch request.'),
+    cfg.IntOpt('batch_max_writes', default=10, min=1,
+               help='Most IPA changes (host_del, dnsrecord_add/del...) in one batch '
+                    'request: IPA runs the entries of a batch one after another, and '
+                    'host_del may revoke certificates. A batch request may take '
+                    '[ipa] timeout plus a tenth of it per change and a fiftieth of '
+                    'it per look-up.'),
 ]
 
 dns_opts = [
@@ -182,8 +188,9 @@ def update_library_defaults():
     oslo-config-generator, so the sample shows the defaults in force.
     """
     from oslo_log import log
-    from oslo_messaging._drivers import impl_rabbit
-    cfg.set_defaults(impl_rabbit.rabbit_opts, rabbit_qos_prefetch_count=DEFAULT_PREFETCH)
+
+    from notify import compat
+    cfg.set_defaults(compat.rabbit_opts(), rabbit_qos_prefetch_count=DEFAULT_PREFETCH)
     levels = log.get_default_log_levels()
     log.set_defaults(default_log_levels=levels + [
         level for level in EXTRA_LOG_LEVELS if level not in levels])
