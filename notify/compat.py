@@ -139,12 +139,14 @@ def uninstall_listener_hook():
 
 def _acknowledge_duplicate(message):
     what = (printable(message.get('event_type')), printable(message.get('message_id')))
+    failed = None
     try:
         message.acknowledge()   # on the consumer thread, as kombu wants
     except Exception as exc:
+        failed = type(exc).__name__
+    if failed:   # said outside the except block: one line, no exception text
         LOG.warning('%s notification %s, delivered again after it was handled, could not '
-                    'be acknowledged (%s); the broker delivers it again', *what,
-                    type(exc).__name__)
+                    'be acknowledged (%s); the broker delivers it again', *what, failed)
         return
     LOG.info('%s notification %s was delivered again after it was handled (its '
              'acknowledgement was lost with the connection): acknowledged', *what)

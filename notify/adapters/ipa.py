@@ -23,7 +23,6 @@ import queue
 import ssl
 import threading
 
-import requests
 from python_freeipa import ClientMeta
 from python_freeipa import exceptions as ipa_exc
 from requests.adapters import HTTPAdapter
@@ -63,6 +62,10 @@ class _TimeoutAdapter(HTTPAdapter):
         if kwargs.get('timeout') is None:
             kwargs['timeout'] = self.timeout
         return super().send(request, **kwargs)
+
+
+class _LoginRefused(TransientError):
+    """IPA refused the credentials: said once at ERROR, the work waits."""
 
 
 class _Conn:
@@ -149,7 +152,8 @@ class IPAClient:
             except TransientError as exc:
                 compat.close_ipa_client(client)
                 last = exc
-                LOG.warning('IPA server %s is unavailable: %s', server, exc)
+                if not isinstance(exc, _LoginRefused):
+                    LOG.warning('IPA server %s is unavailable: %s', server, exc)
                 continue
             with self._lock:
                 self._preferred = index
@@ -158,19 +162,20 @@ class IPAClient:
 
     def _login(self, conn):
         conn.adapter.timeout = self._timeout
+        refused = None
         try:
             conn.client.login(self._username, self._password)
         except ipa_exc.PasswordExpired:
-            self._refused(conn.server, 'PasswordExpired', (
+            refused = 'PasswordExpired', (
                 f'the IPA password of {self._username} has expired (IPA password policy); '
                 'every IPA change waits until it is changed in IPA and in [ipa] password '
-                '(README, "The IPA account")'))
+                '(README, "The IPA account")')
         except (ipa_exc.InvalidSessionPassword, ipa_exc.KrbPrincipalExpired,
                 ipa_exc.UserLocked, ipa_exc.Denied) as exc:
             # An operator has to fix this; until then keep the work queued.
-            self._refused(conn.server, type(exc).__name__, (
+            refused = type(exc).__name__, (
                 f'IPA refused the login of {self._username} ({type(exc).__name__}); '
-                'every IPA change waits until the credentials in [ipa] are fixed'))
+                'every IPA change waits until the credentials in [ipa] are fixed')
         except ipa_exc.Unauthorized as exc:
             # HTTP 503 (or another failure) on the login page.
             raise TransientError(f'IPA login failed: {_short(exc)}') from None
@@ -178,6 +183,8 @@ class IPAClient:
             raise TransientError(f'IPA unreachable: {type(exc).__name__}') from None
         except ipa_exc.FreeIPAError as exc:
             raise TransientError(f'IPA login failed: {_short(exc)}') from None
+        if refused is not None:   # said outside the except block: no exception text
+            self._refused(conn.server, *refused)
         with self._lock:
             refusal, self._refusal = self._refusal, None
         if refusal is not None:
@@ -190,7 +197,7 @@ class IPAClient:
             LOG.error('%s (server %s)', text, server)
         else:
             LOG.debug('IPA server %s refused the login again (%s)', server, kind)
-        raise TransientError(f'IPA login refused ({kind})')
+        raise _LoginRefused(f'IPA login refused ({kind})')
 
     @contextlib.contextmanager
     def _session(self):
@@ -200,6 +207,8 @@ class IPAClient:
             try:
                 conn = self._idle.get_nowait()
             except queue.Empty:
+                conn = None
+            if conn is None:   # logs in outside the except block (no exception text)
                 conn = self._new_conn()
             try:
                 yield conn
@@ -250,14 +259,16 @@ class IPAClient:
             try:
                 return self._call_once(conn.client, method, args, options)
             except ipa_exc.Unauthorized:
-                # The session expired: log in again once and retry.
-                LOG.debug('IPA session expired, logging in again')
-                self._login(conn)
-                conn.adapter.timeout = timeout or self._timeout
-                try:
-                    return self._call_once(conn.client, method, args, options)
-                except ipa_exc.Unauthorized:
-                    raise TransientError('IPA rejected a fresh session') from None
+                pass
+            # The session expired: log in again once (outside the except block, so
+            # a refusal is logged without the 401's text) and retry.
+            LOG.debug('IPA session expired, logging in again')
+            self._login(conn)
+            conn.adapter.timeout = timeout or self._timeout
+            try:
+                return self._call_once(conn.client, method, args, options)
+            except ipa_exc.Unauthorized:
+                raise TransientError('IPA rejected a fresh session') from None
 
     @staticmethod
     def _call_once(client, method, args, options):
