@@ -65,11 +65,14 @@ class FailureLog:
         self._entries = cachetools.TTLCache(maxsize=100_000, ttl=max(ttl * 2, 3600))
         self._lock = threading.Lock()
 
-    def note(self, key, now):
+    def note(self, key, now, delivered_before=0):
+        """Count one more failed round; RabbitMQ's delivery count (quorum queues)
+        carries the count over a restart of this process."""
         with self._lock:
             rounds, first = self._entries.get(key, (0, now))
-            self._entries[key] = (rounds + 1, first)
-            return rounds + 1, first
+            rounds = max(rounds, delivered_before or 0) + 1
+            self._entries[key] = (rounds, first)
+            return rounds, first
 
     def forget(self, key):
         with self._lock:
@@ -176,7 +179,8 @@ class NotificationEndpoint:
         return self._after_failure(message, failure, unexpected)
 
     def _after_failure(self, message, failure, unexpected):
-        rounds, first = self._failures.note(message.key, self._clock())
+        rounds, first = self._failures.note(message.key, self._clock(),
+                                            message.delivered_before)
         what = bounded(f'{type(failure).__name__}: {failure}' if unexpected else failure)
         if unexpected and rounds >= self._policy.max_unexpected:
             return self._give_up(message, f'still failing after {rounds} rounds: {what}',
@@ -217,7 +221,8 @@ class NotificationEndpoint:
 
 
 class _Message:
-    __slots__ = ('priority', 'publisher_id', 'event_type', 'payload', 'id', 'timestamp')
+    __slots__ = ('priority', 'publisher_id', 'event_type', 'payload', 'id', 'timestamp',
+                 'delivered_before')
 
     def __init__(self, priority, publisher_id, event_type, payload, metadata):
         self.priority = priority
@@ -226,6 +231,7 @@ class _Message:
         self.payload = payload
         self.id = printable(metadata.get('message_id'))
         self.timestamp = metadata.get('timestamp')
+        self.delivered_before = metadata.get('delivery_count') or 0
 
     @property
     def key(self):
