@@ -133,3 +133,40 @@ def test_broker_restarts_x3(start_daemon, ipa, cloud, rabbit, topic, tmp_path,
     assert lost == [], f'{len(lost)} hosts not removed, e.g. {lost[:5]}'
     assert reconnects >= 3
     assert (left, left_unacked) == (0, 0), 'messages left unacknowledged'
+
+
+# ---------------------------------------------------------------------------
+# a quorum queue's delivery count reaches the endpoint's metadata
+
+def test_quorum_queue_delivery_count_reaches_the_daemon(rabbit, topic):
+    import kombu
+    from oslo_messaging._drivers import impl_rabbit
+    from oslo_messaging._drivers import common as rpc_common
+
+    from notify import compat
+
+    class Incoming:
+        def __init__(self, raw):
+            self.message = impl_rabbit.RabbitMessage(raw)
+
+    url = rabbit.transport_url.replace('rabbit://', 'amqp://', 1)
+    queue = kombu.Queue(f'{topic}.quorum', durable=True,
+                        queue_arguments={'x-queue-type': 'quorum'})
+    counts = []
+    with kombu.Connection(url, connect_timeout=10) as connection:
+        channel = connection.channel()
+        bound = queue(channel)
+        bound.declare()
+        try:
+            connection.Producer(channel).publish(
+                rpc_common.serialize_msg({'event_type': 'x', 'payload': {}}),
+                routing_key=queue.name, exchange='', serializer='json', delivery_mode=2)
+            for _ in range(3):   # delivered, handed back, delivered again...
+                raw = wait_for(lambda: bound.get(no_ack=False), timeout=10,
+                               what='the message')
+                counts.append(compat.delivery_count(Incoming(raw)))
+                raw.requeue()
+        finally:
+            bound.delete()
+    # The first delivery has no header or 0, depending on the RabbitMQ version.
+    assert counts[0] in (None, 0) and counts[1:] == [1, 2], counts
