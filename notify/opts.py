@@ -76,7 +76,7 @@ ipa_opts = [
                      'up in keystone and normalised to a DNS label.'),
     cfg.FloatOpt('timeout', default=30.0, min=1.0,
                  help='Seconds to wait for one IPA request before treating IPA as '
-                      'unreachable.'),
+                      'unreachable (a batch request gets more: see batch_max_writes).'),
     cfg.IntOpt('max_connections', default=8, min=1,
                help='Most IPA sessions open at once. Each is logged in once and '
                     'reused for many notifications.'),
