@@ -251,7 +251,10 @@ class IPAClient:
                 results.append(entry)
             else:
                 results.append(_sorted_error(method, args, batch_entry_error(entry)))
-        return results   # shorter than calls: the Batcher fails the rest
+        for method, _, _ in calls[len(results):]:   # a short answer: no result for these
+            results.append(TransientError(f'IPA batch answer holds {len(entries)} results '
+                                          f'for {len(calls)} calls; none for {method}'))
+        return results
 
     def _call_direct(self, method, args, options, timeout=None):
         with self._session() as conn:

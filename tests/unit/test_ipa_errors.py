@@ -257,6 +257,15 @@ def test_short_batch_answer_fails_the_calls_left_without_a_result():
 
 
 
+def test_short_batch_answer_gives_every_call_an_outcome_without_the_batcher():
+    world = World()
+    world.batch_answer = lambda methods: entries_ok(methods[:1])
+    calls = [('host_show', (f'web{i}.example.test',), {}) for i in range(3)]
+    results = client(world)._call_batch(calls)   # also what a direct batch caller gets
+    assert len(results) == 3 and isinstance(results[0], dict)
+    assert all(isinstance(r, TransientError) for r in results[1:]), results
+
+
 def test_addresses_without_a_reverse_zone_are_remembered_within_a_bound():
     from notify.adapters.ipa_dns import IPADns
 
