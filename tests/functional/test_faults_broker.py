@@ -101,18 +101,19 @@ def test_broker_restarts_x3(start_daemon, ipa, cloud, rabbit, topic, tmp_path,
     work = Workload(ipa, cloud, 'b3').enrolled(600)
     daemon, publisher = durable_daemon(start_daemon, rabbit, topic, tmp_path)
     ipa.latency, cloud.latency = 0.3, 0.2
-    in_flight_at, restart_s = [], []
+    at_restart, restart_s, published = [], [], 0
     try:
-        publish(publisher, work.events[:300])
         for round_ in range(3):
-            target = (in_flight_at[-1] if in_flight_at else 0) + 30
-            wait_for(lambda: work.gone() >= target, timeout=90, interval=0.1,
+            chunk = work.events[200 * round_:200 * (round_ + 1)]
+            publish(publisher, chunk)
+            published += len(chunk)
+            start = work.gone()
+            wait_for(lambda: work.gone() >= start + 30, timeout=90, interval=0.1,
                      what=f'progress before restart {round_ + 1}')
-            in_flight_at.append(work.gone())
+            at_restart.append(f'{work.gone()}/{published}')
             t0 = time.monotonic()
             rabbit.restart()
             restart_s.append(time.monotonic() - t0)
-            publish(publisher, work.events[300 + 100 * round_:400 + 100 * round_])
     finally:
         ipa.latency = cloud.latency = 0
         publisher.close()
@@ -126,13 +127,15 @@ def test_broker_restarts_x3(start_daemon, ipa, cloud, rabbit, topic, tmp_path,
         'broker_restarts_x3', events=len(work.events),
         faults='3 broker restarts (' + ', '.join(f'{s:.0f}s' for s in restart_s) + ')',
         lost=len(lost), wrong=0, duplicates=duplicates(ipa),
-        extra=f'done at each restart {in_flight_at}; reconnects {reconnects}; left in the '
-              f'queue {left} ({left_unacked} unacked) without a daemon restart; '
+        extra=f'done/published at each restart {at_restart}; reconnects {reconnects}; '
+              f'left in the queue {left} ({left_unacked} unacked) without a daemon restart; '
               f'acknowledged when delivered again {log.count(REDELIVERED)}')
     assert alive, 'the daemon died'
     assert lost == [], f'{len(lost)} hosts not removed, e.g. {lost[:5]}'
     assert reconnects >= 3
     assert (left, left_unacked) == (0, 0), 'messages left unacknowledged'
+    assert all(int(done) < int(sent) for done, sent in (a.split('/') for a in at_restart)), \
+        f'a restart found nothing outstanding: {at_restart}'
 
 
 # ---------------------------------------------------------------------------
