@@ -2,10 +2,16 @@
 
 Workers handling notifications at the same time each make their own calls (an
 IPA command, a nova look-up). Calls arriving within ``window`` seconds of each
-other (up to ``max_size``) are sent as one batch (an IPA ``batch`` request, one
-nova query); a lone call goes out as itself. Every caller gets its own result,
-or its own error: one failing entry of a batch fails only the notification it
-belongs to. Several batches may be in flight at once.
+other (up to ``max_size``, of which at most ``max_writes`` change something)
+are sent as one batch (an IPA ``batch`` request, one nova query); a lone call
+goes out as itself. Every caller gets its own result, or its own error: one
+failing entry of a batch fails only the notification it belongs to. Several
+batches may be in flight at once.
+
+Every wait is bounded: a caller waits at most ``timeout`` seconds for its
+answer, then gets a TransientError (and its call is not sent if it has not
+gone out yet); a batch answer with fewer results than calls fails the calls
+left without one with a TransientError.
 """
 
 import concurrent.futures
@@ -13,16 +19,24 @@ import logging
 import threading
 import time
 
+from notify.errors import TransientError
+
 LOG = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 300.0
 
 
 class Batcher:
     def __init__(self, send_one, send_batch, window=0.01, max_size=50, senders=8,
-                 name='batcher'):
+                 name='batcher', timeout=DEFAULT_TIMEOUT, max_writes=None, is_write=None):
         self._send_one = send_one        # (method, args, options) -> result
         self._send_batch = send_batch    # [(method, args, options)] -> [result | exception]
         self._window = window
         self._max_size = max_size
+        self._max_writes = max_size if max_writes is None else max(1, max_writes)
+        self._is_write = is_write or (lambda method: False)
+        self._timeout = timeout
+        self._name = name
         self._pending = []
         self._cond = threading.Condition()
         self._pool = concurrent.futures.ThreadPoolExecutor(senders,
@@ -36,7 +50,14 @@ class Batcher:
         with self._cond:
             self._pending.append((method, args, options, future))
             self._cond.notify()
+        done, _ = concurrent.futures.wait([future], timeout=self._timeout)
+        if not done:
+            future.cancel()   # not sent yet: it never will be
+            raise TransientError(f'{self._name}: no answer to {method} within '
+                                 f'{self._timeout:.0f}s')
         return future.result()
+
+    # -- collecting ---------------------------------------------------------
 
     def _collect(self):
         while True:
@@ -49,23 +70,59 @@ class Batcher:
                     if left <= 0:
                         break
                     self._cond.wait(left)
-                items = self._pending[:self._max_size]
-                del self._pending[:self._max_size]
-            self._pool.submit(self._send, items)
+                items = self._take()
+            if items:
+                self._pool.submit(self._send, items)
+
+    def _take(self):
+        """The next batch: pending calls in order, at most max_size, at most
+        max_writes of them writes (later writes wait for the next batch)."""
+        items, rest, writes = [], [], 0
+        for item in self._pending:
+            if item[3].cancelled():
+                continue
+            write = self._is_write(item[0])
+            if len(items) >= self._max_size or (write and writes >= self._max_writes):
+                rest.append(item)
+                continue
+            writes += write
+            items.append(item)
+        self._pending[:] = rest
+        return items
+
+    # -- sending ------------------------------------------------------------
 
     def _send(self, items):
+        # A caller that gave up before its call went out is not sent.
+        items = [item for item in items if item[3].set_running_or_notify_cancel()]
+        if not items:
+            return
         try:
             if len(items) == 1:
                 method, args, options, future = items[0]
-                future.set_result(self._send_one(method, args, options))
+                _settle(future, self._send_one(method, args, options))
                 return
-            results = self._send_batch([(m, a, o) for m, a, o, _ in items])
-            for (_, _, _, future), result in zip(items, results):
-                if isinstance(result, BaseException):
-                    future.set_exception(result)
-                else:
-                    future.set_result(result)
+            results = list(self._send_batch([(m, a, o) for m, a, o, _ in items]))
         except BaseException as exc:   # the whole request failed: so did every call in it
             for *_, future in items:
-                if not future.done():
-                    future.set_exception(exc)
+                _settle(future, exc)
+            return
+        for index, (method, _, _, future) in enumerate(items):
+            if index < len(results):
+                _settle(future, results[index])
+            else:
+                _settle(future, TransientError(
+                    f'{self._name}: the batch answer holds {len(results)} results for '
+                    f'{len(items)} calls; none for {method}'))
+        if len(results) != len(items):
+            LOG.warning('%s: a batch of %d calls was answered with %d results', self._name,
+                        len(items), len(results))
+
+
+def _settle(future, result):
+    if future.done():
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)

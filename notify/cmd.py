@@ -66,7 +66,10 @@ def config_problems(conf, command=None):
                         ('service_credentials', 'auth_type')):
         if not getattr(conf[group], name):
             problems.append(f'[{group}] {name} is not set')
-    return problems
+    from notify.adapters.ipa import check_ca_cert
+    problems.append(check_ca_cert(conf.ipa.ca_cert) if conf.ipa.ca_cert
+                    else '[ipa] ca_cert is not set')
+    return [problem for problem in problems if problem]
 
 
 def main(argv=None):

@@ -67,11 +67,14 @@ class FailureLog:
         self._entries = cachetools.TTLCache(maxsize=100_000, ttl=max(ttl * 2, 3600))
         self._lock = threading.Lock()
 
-    def note(self, key, now):
+    def note(self, key, now, delivered_before=0):
+        """Count one more failed round; RabbitMQ's delivery count (quorum queues)
+        carries the count over a restart of this process."""
         with self._lock:
             rounds, first = self._entries.get(key, (0, now))
-            self._entries[key] = (rounds + 1, first)
-            return rounds + 1, first
+            rounds = max(rounds, delivered_before or 0) + 1
+            self._entries[key] = (rounds, first)
+            return rounds, first
 
     def forget(self, key):
         with self._lock:
@@ -228,7 +231,8 @@ class NotificationEndpoint:
         return failure, unexpected
 
     def _after_failure(self, message, failure, unexpected):
-        rounds, first = self._failures.note(message.key, self._clock())
+        rounds, first = self._failures.note(message.key, self._clock(),
+                                            message.delivered_before)
         what = describe(failure, with_type=unexpected)
         if unexpected and rounds >= self._policy.max_unexpected:
             return self._give_up(message, f'still failing after {rounds} rounds: {what}',
@@ -305,7 +309,7 @@ def _printable(value):
 
 class _Message:
     __slots__ = ('priority', 'publisher_id', 'event_type', 'payload', 'id', 'kind',
-                 'timestamp', '_key')
+                 'timestamp', '_key', 'delivered_before')
 
     def __init__(self, priority, publisher_id, event_type, payload, metadata):
         metadata = metadata if isinstance(metadata, dict) else {}
@@ -317,6 +321,7 @@ class _Message:
         self.kind = _printable(event_type)   # the event type, for log lines
         self.timestamp = metadata.get('timestamp')
         self._key = None
+        self.delivered_before = metadata.get('delivery_count') or 0
 
     @property
     def key(self):

@@ -240,15 +240,15 @@ def _ipa_call(method, result):
 
 
 def ipa_request(call):
-    """Decorates the IPA adapter's request method (self, method, args, options):
-    latency, one count per IPA command (each entry of a ``batch``), batch sizes,
-    host removals, and IPA's liveness for /healthz."""
+    """Decorates the IPA adapter's request method (self, method, args, options,
+    **kwargs): latency, one count per IPA command (each entry of a ``batch``),
+    batch sizes, host removals, and IPA's liveness for /healthz."""
     @functools.wraps(call)
-    def wrapper(self, method, args, options):
+    def wrapper(self, method, args, options, *more, **kwargs):
         started = time.monotonic()
         entries = [e.get('method') for e in args[0]] if method == 'batch' else [method]
         try:
-            response = call(self, method, args, options)
+            response = call(self, method, args, options, *more, **kwargs)
         except Exception as exc:
             result = _ipa_result(exc)
             IPA_SECONDS.labels(method).observe(time.monotonic() - started)

@@ -78,7 +78,7 @@ ipa_opts = [
                      'up in keystone and normalised to a DNS label.'),
     cfg.FloatOpt('timeout', default=30.0, min=1.0,
                  help='Seconds to wait for one IPA request before treating IPA as '
-                      'unreachable.'),
+                      'unreachable (a batch request gets more: see batch_max_writes).'),
     cfg.IntOpt('max_connections', default=8, min=1,
                help='Most IPA sessions open at once. Each is logged in once and '
                     'reused for many notifications.'),
@@ -89,6 +89,12 @@ ipa_opts = [
                       'itself. 0 disables batching.'),
     cfg.IntOpt('batch_size', default=50, min=1,
                help='Most IPA calls in one batch request.'),
+    cfg.IntOpt('batch_max_writes', default=10, min=1,
+               help='Most IPA changes (host_del, dnsrecord_add/del...) in one batch '
+                    'request: IPA runs the entries of a batch one after another, and '
+                    'host_del may revoke certificates. A batch request may take '
+                    '[ipa] timeout plus a tenth of it per change and a fiftieth of '
+                    'it per look-up.'),
     cfg.ListOpt('enrollment_markers', default=['IPA host for OpenStack'],
                 help='Safety: an IPA host is removed only when its description is one '
                      'of these, which the enrollment service writes when it creates '
@@ -254,8 +260,9 @@ def update_library_defaults():
     oslo-config-generator, so the sample shows the defaults in force.
     """
     from oslo_log import log
-    from oslo_messaging._drivers import impl_rabbit
-    cfg.set_defaults(impl_rabbit.rabbit_opts, rabbit_qos_prefetch_count=DEFAULT_PREFETCH)
+
+    from notify import compat
+    cfg.set_defaults(compat.rabbit_opts(), rabbit_qos_prefetch_count=DEFAULT_PREFETCH)
     levels = log.get_default_log_levels()
     log.set_defaults(default_log_levels=levels + [
         level for level in EXTRA_LOG_LEVELS if level not in levels])

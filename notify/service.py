@@ -9,7 +9,7 @@ import oslo_messaging
 import sdnotify
 from oslo_messaging.notify import listener as notify_listener
 
-from notify import decide, http
+from notify import compat, decide, http
 from notify import handlers as plugins
 from notify.adapters import openstack
 from notify.adapters.ipa import IPAClient
@@ -19,6 +19,7 @@ from notify.coordination import make_locks
 from notify.deadletter import Spool
 from notify.endpoint import NotificationEndpoint, RetryPolicy, SafeNotificationDispatcher
 from notify.handlers.common import Enrollment, InstanceNaming
+from notify.watchdog import Deliveries, Watchdog
 
 LOG = logging.getLogger(__name__)
 
@@ -70,7 +71,8 @@ def build_shared(conf, dry_run=False, locks=None):
     ipa = IPAClient(conf.ipa.server, conf.ipa.ca_cert, conf.ipa.username,
                     conf.ipa.password, timeout=conf.ipa.timeout,
                     max_connections=conf.ipa.max_connections, dry_run=dry_run,
-                    batch_window=conf.ipa.batch_window, batch_size=conf.ipa.batch_size)
+                    batch_window=conf.ipa.batch_window, batch_size=conf.ipa.batch_size,
+                    batch_max_writes=conf.ipa.batch_max_writes)
     dns = IPADns(ipa, zone_ttl=cache.ttl, record_ttl=conf.dns.ttl)
     hosts = IPAHosts(ipa)
     nova = openstack.Nova(session, sc.interface, sc.region_name,
@@ -115,8 +117,27 @@ def targets(conf):
             for topic in listener.topics for exchange in exchanges]
 
 
-def build_server(conf, transport, endpoints, listen_on):
-    dispatcher = SafeNotificationDispatcher(endpoints, serializer=None)
+class Dispatcher(compat.DeliveryCountMixin, SafeNotificationDispatcher):
+    """The endpoint's dispatcher, telling ``deliveries`` which message a handler
+    has, and RabbitMQ's delivery count (quorum queues) to the endpoint."""
+
+    def __init__(self, endpoints, deliveries=None):
+        super().__init__(endpoints, serializer=None)
+        self._deliveries = deliveries
+
+    def dispatch(self, incoming):
+        raw = compat.raw_delivery(incoming) if self._deliveries is not None else None
+        if raw is not None:
+            self._deliveries.entered(raw)
+        try:
+            return super().dispatch(incoming)
+        finally:
+            if raw is not None:
+                self._deliveries.left(raw)
+
+
+def build_server(conf, transport, endpoints, listen_on, deliveries=None):
+    dispatcher = Dispatcher(endpoints, deliveries)
     return notify_listener.NotificationServer(
         transport, listen_on, dispatcher, executor='threading',
         allow_requeue=True, pool=conf.listener.pool)
@@ -163,8 +184,12 @@ def run(conf, handlers=None, dry_run=False):
     endpoint = build_endpoint(conf, handlers)
     transport = oslo_messaging.get_notification_transport(conf)
     listen_on = targets(conf)
-    server = build_server(conf, transport, [endpoint], listen_on)
+    deliveries = Deliveries()
+    compat.install_listener_hook(deliveries)
+    server = build_server(conf, transport, [endpoint], listen_on, deliveries)
     systemd = Systemd()
+    watchdog = Watchdog(endpoint.progress, deliveries, conf.listener.watchdog_stall,
+                        conf.executor_thread_pool_size)
 
     stopping = threading.Event()
 
@@ -187,14 +212,13 @@ def run(conf, handlers=None, dry_run=False):
     tick = min(1.0, systemd.watchdog_interval or 1.0)
     stalled_said = False
     while not stopping.wait(tick):
-        stalled = endpoint.progress.stalled_for()
-        if stalled < conf.listener.watchdog_stall:
+        problem = watchdog.problem()
+        if problem is None:
             systemd.notify('WATCHDOG=1')
             stalled_said = False
         elif not stalled_said:
             stalled_said = True
-            LOG.error('no notification finished for %.0fs while some are in flight; '
-                      'no longer pinging the systemd watchdog', stalled)
+            LOG.error('%s; no longer pinging the systemd watchdog', problem)
 
     systemd.notify('STOPPING=1', 'STATUS=stopping')
     web.stop()

@@ -4,21 +4,32 @@ A small pool of logged-in python-freeipa clients is shared by the listener's
 worker threads (a python-freeipa client is a requests Session and is not shared
 between threads at once). Each client logs in once and is reused across events;
 when IPA answers 401 (session expired) it logs in again, once, and retries.
+
+How IPA's answers end up:
+- ACIError (2100, python-freeipa's ``Denied``, a subclass of its
+  ``Unauthorized``): the [ipa] user lacks a permission. No new login or retry
+  heals that: PermanentError naming the command and what IPA refused, the same
+  whether the call went out alone or in a batch.
+- 401 on a command: the session expired; log in again once and retry.
+- a refused login (password expired, wrong, locked...): one ERROR line until
+  the login works again; TransientError, so the work waits for the fix.
+- unreachable, timeout, 5xx, NetworkError, DatabaseError...: TransientError.
 """
 
 import contextlib
 import logging
+import os
 import queue
+import ssl
 import threading
 
-import requests
 from python_freeipa import ClientMeta
 from python_freeipa import exceptions as ipa_exc
 from requests.adapters import HTTPAdapter
 
-from notify import metrics
+from notify import compat, metrics
 from notify.batch import Batcher
-from notify.errors import PermanentError, TransientError
+from notify.errors import PermanentError, TransientError, printable
 
 LOG = logging.getLogger(__name__)
 
@@ -35,6 +46,9 @@ WRITE_COMMANDS = frozenset({'host_del', 'dnsrecord_add', 'dnsrecord_del', 'servi
                             'host_mod', 'dnsrecord_mod', 'batch'})
 EMPTY_MODLIST = 4202       # adding a value that is already there
 ATTR_VALUE_NOT_FOUND = 4026  # removing a value that is not there
+# IPA runs a batch's entries one after another (host_del may revoke certificates):
+# a batch request may take [ipa] timeout plus this share of it per entry.
+WRITE_SHARE, READ_SHARE = 0.1, 0.02
 
 
 class _TimeoutAdapter(HTTPAdapter):
@@ -42,16 +56,41 @@ class _TimeoutAdapter(HTTPAdapter):
 
     def __init__(self, timeout):
         super().__init__()
-        self._timeout = timeout
+        self.timeout = timeout
 
     def send(self, request, **kwargs):
         if kwargs.get('timeout') is None:
-            kwargs['timeout'] = self._timeout
+            kwargs['timeout'] = self.timeout
         return super().send(request, **kwargs)
+
+
+class _LoginRefused(TransientError):
+    """IPA refused the credentials: said once at ERROR, the work waits."""
+
+
+class _Conn:
+    """A logged-in python-freeipa client and the adapter that times its requests."""
+
+    __slots__ = ('client', 'adapter', 'server')
+
+    def __init__(self, client, adapter, server):
+        self.client, self.adapter, self.server = client, adapter, server
 
 
 def error_code(exc):
     return getattr(exc, 'code', None)
+
+
+def check_ca_cert(path):
+    """None if ``path`` is a readable CA bundle, else what is wrong with it."""
+    try:
+        if os.path.isdir(path):   # requests takes a directory of hashed certificates too
+            ssl.create_default_context(capath=path)
+        else:
+            ssl.create_default_context(cafile=path)
+    except OSError as exc:   # FileNotFoundError, PermissionError, ssl.SSLError
+        return f'[ipa] ca_cert {path} cannot be used: {exc.strerror or exc}'
+    return None
 
 
 class IPAClient:
@@ -59,7 +98,7 @@ class IPAClient:
 
     def __init__(self, servers, ca_cert, username, password, timeout=30.0,
                  max_connections=8, client_factory=ClientMeta, dry_run=False,
-                 batch_window=0.0, batch_size=50):
+                 batch_window=0.0, batch_size=50, batch_max_writes=10):
         if not servers:
             raise ValueError('[ipa] server is not set')
         if not ca_cert:
@@ -74,15 +113,30 @@ class IPAClient:
         self._slots = threading.BoundedSemaphore(max_connections)
         self._preferred = 0
         self._lock = threading.Lock()
+        self._refusal = None   # the kind of login refusal last said at ERROR
         self.dry_run = dry_run
         self._batcher = None
+        # The longest a call may take: logins on every server, a request, a new
+        # login and the request again; twice, for a batch queued behind another.
+        writes = min(batch_size, batch_max_writes)
+        longest = self.request_timeout([('host_del', (), {})] * writes
+                                       + [('host_show', (), {})] * (batch_size - writes))
+        self.call_timeout = batch_window + 2 * (len(self._servers) * timeout + 2 * longest)
         if batch_window > 0 and batch_size > 1:
             self._batcher = Batcher(self._call_direct, self._call_batch, batch_window,
-                                    batch_size, senders=max_connections, name='ipa-batch')
+                                    batch_size, senders=max_connections, name='ipa-batch',
+                                    timeout=self.call_timeout, max_writes=batch_max_writes,
+                                    is_write=WRITE_COMMANDS.__contains__)
+
+    def request_timeout(self, calls=()):
+        """Seconds one request of these batched calls may take ([ipa] timeout alone)."""
+        writes = sum(1 for method, _, _ in calls if method in WRITE_COMMANDS)
+        reads = len(calls) - writes
+        return self._timeout * (1 + WRITE_SHARE * writes + READ_SHARE * reads)
 
     # -- sessions -----------------------------------------------------------
 
-    def _new_client(self):
+    def _new_conn(self):
         """A logged-in client, trying the configured servers in turn."""
         with self._lock:
             start = self._preferred
@@ -91,55 +145,85 @@ class IPAClient:
             index = (start + i) % len(self._servers)
             server = self._servers[index]
             client = self._factory(server, verify_ssl=self._ca_cert, dns_discovery=False)
-            adapter = _TimeoutAdapter(self._timeout)
-            client._session.mount('https://', adapter)
+            conn = _Conn(client, _TimeoutAdapter(self._timeout), server)
+            compat.ipa_http_session(client).mount('https://', conn.adapter)
             try:
-                self._login(client, server)
+                self._login(conn)
             except TransientError as exc:
+                compat.close_ipa_client(client)
                 last = exc
-                LOG.warning('IPA server %s is unavailable: %s', server, exc)
+                if not isinstance(exc, _LoginRefused):
+                    LOG.warning('IPA server %s is unavailable: %s', server, exc)
                 continue
             with self._lock:
                 self._preferred = index
-            return client
+            return conn
         raise last
 
     @metrics.ipa_login
-    def _login(self, client, server):
+    def _login(self, conn):
+        conn.adapter.timeout = self._timeout
+        refused = None
         try:
-            client.login(self._username, self._password)
-        except (ipa_exc.InvalidSessionPassword, ipa_exc.PasswordExpired,
-                ipa_exc.KrbPrincipalExpired, ipa_exc.UserLocked, ipa_exc.Denied) as exc:
+            conn.client.login(self._username, self._password)
+        except ipa_exc.PasswordExpired:
+            refused = 'PasswordExpired', (
+                f'the IPA password of {self._username} has expired (IPA password policy); '
+                'every IPA change waits until it is changed in IPA and in [ipa] password '
+                '(README, "The IPA account")')
+        except (ipa_exc.InvalidSessionPassword, ipa_exc.KrbPrincipalExpired,
+                ipa_exc.UserLocked, ipa_exc.Denied) as exc:
             # An operator has to fix this; until then keep the work queued.
-            LOG.error('IPA server %s refused the login of %s (%s); notifications wait '
-                      'until the credentials in [ipa] are fixed',
-                      server, self._username, type(exc).__name__)
-            raise TransientError(f'IPA login refused ({type(exc).__name__})') from None
+            refused = type(exc).__name__, (
+                f'IPA refused the login of {self._username} ({type(exc).__name__}); '
+                'every IPA change waits until the credentials in [ipa] are fixed')
         except ipa_exc.Unauthorized as exc:
             # HTTP 503 (or another failure) on the login page.
             raise TransientError(f'IPA login failed: {_short(exc)}') from None
-        except requests.RequestException as exc:
+        except OSError as exc:   # requests' errors, and an unreadable ca_cert
             raise TransientError(f'IPA unreachable: {type(exc).__name__}') from None
         except ipa_exc.FreeIPAError as exc:
             raise TransientError(f'IPA login failed: {_short(exc)}') from None
+        if refused is not None:   # said outside the except block: no exception text
+            self._refused(conn.server, *refused)
+        with self._lock:
+            refusal, self._refusal = self._refusal, None
+        if refusal is not None:
+            LOG.info('IPA accepts the login of %s again', self._username)
+
+    def _refused(self, server, kind, text):
+        with self._lock:
+            first, self._refusal = self._refusal != kind, kind
+        if first:
+            LOG.error('%s (server %s)', text, server)
+        else:
+            LOG.debug('IPA server %s refused the login again (%s)', server, kind)
+        raise _LoginRefused(f'IPA login refused ({kind})')
 
     @contextlib.contextmanager
     def _session(self):
-        with self._slots:
+        if not self._slots.acquire(timeout=self.call_timeout):
+            raise TransientError(f'no IPA session free within {self.call_timeout:.0f}s')
+        try:
             try:
-                client = self._idle.get_nowait()
+                conn = self._idle.get_nowait()
             except queue.Empty:
-                client = self._new_client()
+                conn = None
+            if conn is None:   # logs in outside the except block (no exception text)
+                conn = self._new_conn()
             try:
-                yield client
+                yield conn
             except TransientError:
                 # Unreachable server or a session that could not be renewed:
                 # drop the client; the next one logs in (maybe on another server).
+                compat.close_ipa_client(conn.client)
                 raise
             except BaseException:
-                self._idle.put(client)  # IPA answered: the session is fine
+                self._idle.put(conn)  # IPA answered: the session is fine
                 raise
-            self._idle.put(client)
+            self._idle.put(conn)
+        finally:
+            self._slots.release()
 
     def call(self, method, *args, **options):
         """Run one IPA command; returns its result, raises ours or python-freeipa's
@@ -161,61 +245,58 @@ class IPAClient:
         methods = [{'method': method, 'params': [list(args),
                                                  dict(options, version=self._factory.version)]}
                    for method, args, options in calls]
-        entries = self._call_direct('batch', (methods,), {})['results']
+        answer = self._call_direct('batch', (methods,), {}, self.request_timeout(calls))
+        entries = answer.get('results') if isinstance(answer, dict) else None
+        if not isinstance(entries, list):
+            raise TransientError('IPA batch answer without a list of results')
         results = []
-        for (method, _, _), entry in zip(calls, entries):
-            if entry.get('error') is None:
+        for (method, args, _), entry in zip(calls, entries):
+            if not isinstance(entry, dict):
+                results.append(TransientError(f'IPA batch answer for {method} unreadable'))
+            elif entry.get('error') is None:
                 results.append(entry)
-                continue
-            exc = batch_entry_error(entry)
-            results.append(_transient(method, exc) or exc)
+            else:
+                results.append(_sorted_error(method, args, batch_entry_error(entry)))
+        for method, _, _ in calls[len(results):]:   # a short answer: no result for these
+            results.append(TransientError(f'IPA batch answer holds {len(entries)} results '
+                                          f'for {len(calls)} calls; none for {method}'))
         return results
 
     @metrics.ipa_request
-    def _call_direct(self, method, args, options):
-        with self._session() as client:
+    def _call_direct(self, method, args, options, timeout=None):
+        with self._session() as conn:
+            conn.adapter.timeout = timeout or self._timeout
             try:
-                return self._call_once(client, method, args, options)
+                return self._call_once(conn.client, method, args, options)
             except ipa_exc.Unauthorized:
-                # The session expired: log in again once and retry.
-                LOG.debug('IPA session expired, logging in again')
-                self._login(client, client.current_host)
-                try:
-                    return self._call_once(client, method, args, options)
-                except ipa_exc.Unauthorized:
-                    raise TransientError('IPA rejected a fresh session') from None
+                pass
+            # The session expired: log in again once (outside the except block, so
+            # a refusal is logged without the 401's text) and retry.
+            LOG.debug('IPA session expired, logging in again')
+            self._login(conn)
+            conn.adapter.timeout = timeout or self._timeout
+            try:
+                return self._call_once(conn.client, method, args, options)
+            except ipa_exc.Unauthorized:
+                raise TransientError('IPA rejected a fresh session') from None
 
     @staticmethod
     def _call_once(client, method, args, options):
         try:
-            return client._request(method, list(args), dict(options))
+            return compat.ipa_request(client, method, args, options)
+        except ipa_exc.Denied as exc:   # before Unauthorized, its base class
+            raise _sorted_error(method, args, exc) from None
         except ipa_exc.Unauthorized:
             raise
-        except requests.RequestException as exc:
+        except OSError as exc:   # requests' errors, and an unreadable ca_cert
             raise TransientError(f'IPA unreachable: {type(exc).__name__}') from None
         except ipa_exc.FreeIPAError as exc:
-            transient = _transient(method, exc)
-            if transient is not None:
-                raise transient from None
+            sorted_error = _sorted_error(method, args, exc)
+            if sorted_error is not exc:
+                raise sorted_error from None
             raise
 
     # -- operations ---------------------------------------------------------
-
-    def remove_host(self, fqdn):
-        """Remove a host and its DNS records. True: removed; False: it was not there."""
-        if self.dry_run:
-            try:
-                self.call('host_show', fqdn)
-            except ipa_exc.NotFound:
-                return False
-        try:
-            self.call('host_del', fqdn, updatedns=True)
-        except ipa_exc.NotFound:
-            return False
-        except ipa_exc.FreeIPAError as exc:
-            raise PermanentError(f'IPA refused host_del {fqdn}: {_short(exc)} '
-                                 f'(code {error_code(exc)})') from None
-        return True
 
 
 def batch_entry_error(entry):
@@ -228,12 +309,16 @@ def batch_entry_error(entry):
     return ipa_exc.BadRequest(entry.get('error'), entry.get('error_code'))
 
 
-def _transient(method, exc):
-    """A TransientError for IPA answers that may heal by themselves, else None."""
+def _sorted_error(method, args, exc):
+    """Ours for IPA answers whose kind is known (permission, may heal), else ``exc``."""
     code = error_code(exc)
+    if isinstance(exc, ipa_exc.Denied):
+        target = printable(' '.join(str(arg) for arg in args), 200)
+        return PermanentError(f'IPA denied {method} {target}: {_short(exc)} (ACIError, '
+                              f'code {code}): the [ipa] user lacks this permission')
     if code in TRANSIENT_CODES or (isinstance(code, int) and 500 <= code < 600):
         return TransientError(f'IPA {method} failed: {_short(exc)} (code {code})')
-    return None
+    return exc
 
 
 def _short(exc):

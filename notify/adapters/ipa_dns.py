@@ -16,6 +16,7 @@ from notify.cache import ttl_cached
 from notify.errors import PermanentError
 
 LOG = logging.getLogger(__name__)
+MISSING_REVERSE_KEPT = 4096   # addresses remembered as having no reverse zone
 
 
 def dns_text(value):
@@ -57,6 +58,8 @@ class IPADns:
         """(reverse zone, relative name) for ``address``, or None (once said at debug)."""
         found = self.locate(ipaddress.ip_address(address).reverse_pointer)
         if found is None and address not in self._missing_reverse_said:
+            if len(self._missing_reverse_said) >= MISSING_REVERSE_KEPT:
+                self._missing_reverse_said.clear()   # bounded: said again, at debug
             self._missing_reverse_said.add(address)
             LOG.debug('no reverse zone in IPA serves %s: no PTR record', address)
         return found

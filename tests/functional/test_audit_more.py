@@ -57,12 +57,7 @@ def redis(tmp_path):
 
 def test_periodic_audit_reports_then_applies_one_daemon_at_a_time(start_daemon, ipa, cloud,
                                                                    estate, redis):
-    extra = f"""
-        [audit]
-        interval = 1
-        [coordination]
-        backend_url = {redis.url}
-    """
+    extra = f'[audit]\ninterval = 1\n[coordination]\nbackend_url = {redis.url}\n'
     ipa.latency = 0.05           # long enough for two daemons' audits to meet
     reporting = start_daemon(extra=extra, name='reporter')
     harness.wait_for(lambda: 'audit finished' in reporting.log(), timeout=60,

@@ -265,71 +265,7 @@ def test_ipa_down_window(start_daemon, nova, ipa, cloud, rabbit, topic, tmp_path
 
 
 # ---------------------------------------------------------------------------
-# 2. broker restarted in the middle of 1000 deletes (durable queues both sides)
-
-def test_broker_restart(start_daemon, ipa, cloud, rabbit, topic, tmp_path, fault_report):
-    # Exchanges of this test's own: the durability of an exchange is fixed when it is
-    # first declared, and the shared broker already has non-durable 'nova'/'neutron'.
-    nova_x, neutron_x = f'nova_d_{topic}', f'neutron_d_{topic}'
-    work = Workload(ipa, cloud, 'br').enrolled(1000)
-    extra = fast_retries(tmp_path) + (
-        f'[listener]\nnova_exchange = {nova_x}\nneutron_exchange = {neutron_x}\n'
-        '[oslo_messaging_rabbit]\namqp_durable_queues = True\n'
-        '[DEFAULT]\ndebug = False\n')
-    daemon = start_daemon(extra=extra)
-    assert rabbit.queues()[f'{topic}.info']['durable']
-    publisher = harness.Publisher(rabbit.transport_url, nova_x, topic, durable=True)
-    # Slow IPA and nova down so that the restart finds messages in flight and queued.
-    ipa.latency, cloud.latency = 0.5, 0.3
-    try:
-        publish(publisher, work.events[:500])
-        wait_for(lambda: work.gone() >= 50, timeout=60, interval=0.1, what='50 removed')
-        t0 = time.monotonic()
-        rabbit.restart()
-        restart_s = time.monotonic() - t0
-        gone_at_restart = work.gone()
-        queued_after_restart = queue_messages(rabbit, topic)
-        ipa.latency = cloud.latency = 0
-        publish(publisher, work.events[500:])
-    finally:
-        ipa.latency = cloud.latency = 0
-        publisher.close()
-    wait_all_removed(work, timeout=150)
-    lost = work.lost()
-    alive = daemon.process.poll() is None
-    # Every message must end acknowledged. oslo.messaging drops a redelivered message
-    # it has seen before (its duplicate-id cache) without acknowledging it, so it
-    # stays unacknowledged on the channel, holding a prefetch slot, until the
-    # connection closes: measure it, then show a daemon restart clears it.
-    try:
-        drained(rabbit, topic, timeout=20)
-        residue = 0
-    except TimeoutError:
-        residue = queue_messages(rabbit, topic)
-    log = daemon.log()
-    ignored = log.count('ignoring duplicate message')
-    reconnects = log.count('Reconnected to AMQP server')
-    residue_after_restart = 0
-    if residue:
-        daemon.stop()
-        start_daemon(extra=extra, name='after')
-        try:
-            drained(rabbit, topic, timeout=30)
-        except TimeoutError:
-            residue_after_restart = queue_messages(rabbit, topic)
-    fault_report.record(
-        'broker_restart', events=len(work.events), faults=f'broker restart ({restart_s:.1f}s)',
-        lost=len(lost), wrong=0, duplicates=duplicates(ipa),
-        extra=f'{gone_at_restart}/500 done at restart, {queued_after_restart} kept in the '
-              f'queue; reconnects {reconnects}; left '
-              f'unacked {residue} ({ignored} "ignoring duplicate message"), '
-              f'{residue_after_restart} after a daemon restart')
-    assert alive, 'the daemon died'
-    assert lost == [], f'{len(lost)} hosts not removed, e.g. {lost[:5]}'
-    assert reconnects >= 1
-    assert residue_after_restart == 0
-    assert gone_at_restart < 500 and queued_after_restart, \
-        'test too slow to matter: nothing was waiting when the broker restarted'
+# 2. broker restarts: tests/functional/test_faults_broker.py
 
 
 # ---------------------------------------------------------------------------

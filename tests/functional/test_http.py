@@ -9,6 +9,7 @@ import uuid
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from notify.decide import NOVAJOIN_MARKER as MARKER
 from tests import payloads
 from tests.functional.conftest import PROJECT
 from tests.harness import wait_for
@@ -86,7 +87,8 @@ def test_counters_read_exactly_what_happened(served, nova, ipa, cloud, rabbit, t
     daemon, port = served()
     removed = [f'gone{i}' for i in range(3)]
     for name in removed + ['kept1', 'refused1']:
-        ipa.add_host(f'{name}.example.test')
+        ipa.add_host(f'{name}.example.test', description=MARKER)
+    ipa.add_host('hv9.example.test')                              # the operator's
     cloud.add_server(str(uuid.uuid4()), 'kept1', PROJECT)       # the name lives on
     ipa.fail_next('host_del', 3009, 'ValidationError', "invalid 'hostname': refused")
     sends = [payloads.legacy_delete(str(uuid.uuid4()), 'refused1', PROJECT,
@@ -96,6 +98,7 @@ def test_counters_read_exactly_what_happened(served, nova, ipa, cloud, rabbit, t
     sends += [payloads.legacy_delete(str(uuid.uuid4()), f'plain{i}', PROJECT,
                                      metadata={'ipa_enroll': 'false'}) for i in range(2)]
     sends += [payloads.legacy_delete(str(uuid.uuid4()), 'kept1', PROJECT, metadata=ENROLLED)]
+    sends += [payloads.legacy_delete(str(uuid.uuid4()), 'hv9', PROJECT, metadata=ENROLLED)]
     bad = payloads.legacy_delete(str(uuid.uuid4()), 'bad1', PROJECT)[1]
     del bad['hostname']
     sends += [(LEGACY, bad), ('compute.instance.create.end', {'x': 1}),
@@ -111,6 +114,7 @@ def test_counters_read_exactly_what_happened(served, nova, ipa, cloud, rabbit, t
     assert notifications(samples, 'done') == 3
     assert notifications(samples, 'not_enrolled') == 2
     assert notifications(samples, 'kept_live') == 1
+    assert notifications(samples, 'refused') == 1          # hv9: no enrollment marker
     assert notifications(samples, 'bad_input') == 1
     assert notifications(samples, 'spooled') == 1
     assert notifications(samples, 'requeued') == 0
@@ -233,7 +237,7 @@ def raw(port, data, timeout=15):
 def test_hostile_clients_block_neither_the_listener_nor_the_endpoints(served, nova, ipa,
                                                                       cloud, rabbit, topic):
     daemon, port = served()
-    ipa.add_host('web9.example.test')
+    ipa.add_host('web9.example.test', description=MARKER)
     live = cloud.add_server(str(uuid.uuid4()), 'web9b', PROJECT)['id']
     held = []
     try:

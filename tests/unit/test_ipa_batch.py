@@ -2,10 +2,12 @@
 
 import threading
 
+import pytest
 from python_freeipa import exceptions as ipa_exc
 
 from notify.adapters.ipa import batch_entry_error
 from notify.batch import Batcher
+from notify.errors import TransientError
 
 
 class Recorder:
@@ -69,3 +71,62 @@ def test_batch_entry_error_maps_ipa_codes():
     exc = batch_entry_error({'error': 'no modifications to be performed',
                              'error_code': 4202, 'error_name': 'EmptyModlist'})
     assert isinstance(exc, ipa_exc.BadRequest) and exc.code == 4202
+
+
+def test_short_answer_fails_the_calls_left_without_a_result():
+    def many(calls):
+        return [{'batched': a[0]} for _, a, _ in calls[:1]]
+    batcher = Batcher(lambda *a: None, many, window=0.3, max_size=3, senders=1)
+    results = run_concurrently(batcher, ['a', 'b', 'c'])
+    assert len(results) == 3, 'a call never returned'
+    answered = [r for r in results.values() if isinstance(r, dict)]
+    missing = [r for r in results.values() if isinstance(r, TransientError)]
+    assert len(answered) == 1 and len(missing) == 2, results
+
+
+def test_a_caller_waits_a_bounded_time_and_a_call_not_sent_yet_never_is():
+    release, sent = threading.Event(), []
+
+    def one(method, args, options):
+        sent.append(args[0])
+        release.wait(10)
+        return {'single': args[0]}
+
+    batcher = Batcher(one, None, window=0.01, max_size=10, senders=1, timeout=0.5)
+    first = {}
+    worker = threading.Thread(target=lambda: first.update(
+        r=run_concurrently(batcher, ['held'])))
+    worker.start()
+    try:
+        while not sent:   # bounded by the join below
+            release.wait(0.01)
+        # The only sender is busy: this call waits, then gives up.
+        with pytest.raises(TransientError):
+            batcher.call('host_del', ('late',), {})
+    finally:
+        release.set()
+        worker.join(10)
+    assert isinstance(first['r']['held'], TransientError)   # it waited too long as well
+    batcher.call('host_show', ('after',), {})
+    assert 'late' not in sent, 'a call whose caller gave up was sent'
+
+
+def test_writes_per_batch_are_capped_reads_are_not():
+    rec = Recorder()
+    batcher = Batcher(rec.one, rec.many, window=0.3, max_size=20, senders=2, max_writes=2,
+                      is_write=lambda method: method == 'host_del')
+    results = {}
+
+    def work(method, name):
+        results[name] = batcher.call(method, (name,), {})
+
+    threads = [threading.Thread(target=work, args=('host_del', f'w{i}')) for i in range(5)]
+    threads += [threading.Thread(target=work, args=('host_show', f'r{i}')) for i in range(6)]
+    [t.start() for t in threads]
+    [t.join(10) for t in threads]
+    assert len(results) == 11
+    sent = rec.batches + [[('host_del' if a[0].startswith('w') else 'host_show', a, {})]
+                          for _, a in rec.single]
+    assert all(sum(m == 'host_del' for m, _, _ in b) <= 2 for b in sent), sent
+    assert max(sum(m == 'host_show' for m, _, _ in b) for b in sent) >= 3, \
+        'reads are not held back by the write cap'

@@ -8,6 +8,7 @@ import uuid
 import pytest
 from novaclient import exceptions as nova_exc
 
+from notify.adapters.ipa_hosts import IPAHosts
 from notify import endpoint, metrics
 from notify.adapters import openstack
 from notify.adapters.ipa import IPAClient
@@ -162,8 +163,8 @@ def test_ipa_calls_results_logins_and_removal_time(ipa):
                    {'method': 'host_del'}),
                   ('novajoin_notify_ipa_hosts_removed_total', {}))
     ipa_client = client(ipa)
-    assert ipa_client.remove_host('web1.example.test') is True
-    assert ipa_client.remove_host('web1.example.test') is False
+    assert IPAHosts(ipa_client).remove('web1.example.test') is True
+    assert IPAHosts(ipa_client).remove('web1.example.test') is False
     assert delta() == [1, 1, 1, 2, 1]
     assert value('novajoin_notify_last_removal_timestamp_seconds') > 0
     assert metrics.IPA.down_for() == 0
@@ -187,7 +188,7 @@ def test_ipa_unreachable_is_unavailable_and_marks_ipa_down(ipa):
                   ('novajoin_notify_ipa_logins_total', {'result': 'failed'}))
     ipa.down = True
     with pytest.raises(TransientError):
-        client(ipa).remove_host('web1.example.test')
+        IPAHosts(client(ipa)).remove('web1.example.test')
     assert delta() == [1, 1]
     assert metrics.IPA.reason and 'password' not in metrics.IPA.reason.lower()
     assert metrics.IPA.down_for() >= 0 and metrics.IPA.last_failure is not None

@@ -17,6 +17,7 @@ from notify.handlers.floating_ip import FloatingIPHandler
 from notify.handlers.instance import InstanceDeleteHandler
 from notify.handlers.satellite import SatelliteHostHandler
 from tests import payloads
+from tests.emulators.tls import shared_ca
 
 
 def parsed_conf(tmp_path, extra=''):
@@ -78,6 +79,7 @@ def test_a_bad_satellite_configuration_stops_the_daemon_with_one_line(tmp_path):
         server = localhost:1
         password = secret
         domain = example.test
+        ca_cert = {ca}
         [service_credentials]
         auth_type = password
         auth_url = https://localhost:1/identity/v3
@@ -85,7 +87,7 @@ def test_a_bad_satellite_configuration_stops_the_daemon_with_one_line(tmp_path):
         url = http://satellite.example.test
         username = sat
         password = secret
-        """))
+        """).format(ca=shared_ca().ca_path))
     done = subprocess.run([sys.executable, '-m', 'notify.cmd', '--config-file', str(path)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
