@@ -20,5 +20,9 @@ def test_demo():
     assert 'old1.example.test' not in audited and 'old2.example.test' not in audited
     assert 'hv1.example.test' in audited
     assert 'host  remove  old1.example.test' in out
+    satellite = out.split('Satellite after the notifications:')[1].split('$ novajoin-notify')[0]
+    assert 'app1.example.test' in satellite and 'web1.example.test' not in satellite
+    assert 'novajoin_notify_notifications_total' in out
+    assert '-> HTTP 200 {"exists": true' in out and '-> HTTP 404 {"exists": false' in out
     assert "associated with web3: A web3 = ['198.51.100.7']" in out
     assert 'disassociated: A web3 = -' in out

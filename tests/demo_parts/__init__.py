@@ -1,0 +1,1 @@
+"""Steps of the quick-start demo (tests/demo.py runs them in order)."""
