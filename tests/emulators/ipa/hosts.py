@@ -231,7 +231,10 @@ class HostsMixin:
     def _host_find(self, p, ctx):
         term = (p.get('criteria') or '').lower()
         found = []
-        for fqdn in sorted(self._hosts):
+        managers = set(p.get('man_by_host') or ())
+        names = self._hosts if not managers else [   # first, as IPA's managedby index
+            f for f, h in self._hosts.items() if managers.issubset(h['managedby'])]
+        for fqdn in sorted(names):
             host = self._hosts[fqdn]
             values = self._host_values(host)
             if term and not any(term in v.lower() for name in HOST_SEARCH_ATTRS
