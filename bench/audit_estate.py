@@ -11,6 +11,7 @@ import uuid
 
 from tests import harness
 
+from bench.measure import proc_cpu_seconds
 from bench.processes import REPO
 from bench.traffic import DOMAIN, ZONE
 from notify.decide import NOVAJOIN_MARKER as MARKER
@@ -103,13 +104,16 @@ def write_config(bench, directory, workers):
 class Measured:
     """A child process run to its end: ``seconds`` (wall, start to exit, with
     the interpreter's start-up), ``peak_rss_kb`` (its ru_maxrss from wait4),
-    ``returncode``; stdout and stderr in files of ``directory``."""
+    ``cpu_seconds`` (its user + system time), ``returncode``, ``samples``
+    [(time.monotonic(), CPU seconds of this process: the emulators)] every 0.1 s;
+    stdout and stderr in files of ``directory``."""
 
     def __init__(self, argv, directory, label, timeout):
         self.argv, self.timeout = argv, timeout
         self.stdout_path = os.path.join(directory, f'{label}.out')
         self.stderr_path = os.path.join(directory, f'{label}.log')
-        self.seconds = self.peak_rss_kb = self.returncode = None
+        self.seconds = self.peak_rss_kb = self.cpu_seconds = self.returncode = None
+        self.samples = []
 
     def run(self):
         env = dict(os.environ, PYTHONWARNINGS='ignore')
@@ -129,11 +133,22 @@ class Measured:
                     self.seconds = time.monotonic() - started
                     raise TimeoutError(f'{self.argv[-1]}: still running after '
                                        f'{self.timeout:.0f}s; log {self.stderr_path}')
+                now = time.monotonic()
+                if not self.samples or now - self.samples[-1][0] >= 0.1:
+                    self.samples.append((now, proc_cpu_seconds(os.getpid())))
                 time.sleep(0.01)
             self.seconds = time.monotonic() - started
         proc.returncode = self.returncode = os.waitstatus_to_exitcode(status)
         self.peak_rss_kb = usage.ru_maxrss          # kilobytes on Linux
+        self.cpu_seconds = usage.ru_utime + usage.ru_stime
         return self
+
+    def cpu_between(self, start, end):
+        """CPU seconds this process (the emulators) used from ``start`` to ``end``
+        (monotonic times), from the samples nearest them."""
+        first = min(self.samples, key=lambda x: abs(x[0] - start))
+        last = min(self.samples, key=lambda x: abs(x[0] - end))
+        return last[1] - first[1]
 
     def stdout(self):
         with open(self.stdout_path, errors='replace') as f:

@@ -141,6 +141,9 @@ def run_apply(bench, config, directory, estate, timeout):
     return {'seconds': proc.seconds, 'peak_rss_kb': proc.peak_rss_kb, 'summary': summary,
             'rate': hook_rate(times.values()), 'removed': len(times),
             'removal_seconds': max(times.values()) - min(times.values()), 'ipa': ipa,
+            'audit_cpu_seconds': proc.cpu_seconds,
+            'emulators_cpu_seconds': proc.cpu_between(min(times.values()),
+                                                      max(times.values())),
             'ipa_requests_per_removal': (ipa['http_requests'] - ipa['logins']) / len(times),
             'openstack_requests': dict(bench.cloud.stats['requests'])}
 
@@ -161,6 +164,8 @@ def run_host_del(bench, config, directory, estate, timeout):
     times = removals(bench, spare, mark, 'host_del baseline')
     ipa = stats_snapshot(bench.ipa.stats)
     return {'rate': hook_rate(times.values()), 'threads': bench.args.workers,
+            'emulators_cpu_seconds': proc.cpu_between(min(times.values()),
+                                                      max(times.values())),
             'child': json.loads(proc.stdout()), 'ipa': ipa,
             'ipa_requests_per_removal': (ipa['http_requests'] - ipa['logins']) / len(times)}
 
@@ -243,6 +248,12 @@ def rows(bench, result, estate):
     report.row(f'7d audit peak RSS ({estate.live + estate.orphans} hosts, {estate.live} '
                f'servers)', f'{peak:.0f} MB', f'bare listings {bare:.0f} MB', None,
                f'< {TARGETS["audit_peak_rss_mb"]:g} MB', peak < TARGETS['audit_peak_rss_mb'])
+    audit_ms = apply['emulators_cpu_seconds'] * 1000 / apply['removed']
+    del_ms = result['host_del']['emulators_cpu_seconds'] * 1000 / estate.orphans
+    report.row('7c emulators\' CPU per removal, first to last: audit vs host_del (info)',
+               f'{audit_ms:.1f} ms (GIL-bound ceiling {1000 / audit_ms:.0f}/s)',
+               f'{del_ms:.1f} ms ({1000 / del_ms:.0f}/s)', audit_ms / del_ms,
+               '-', None)
     report.row('7 audit --apply wall, IPA requests per removal (info)',
                f'{apply["seconds"]:.1f}s',
                f'{apply["ipa_requests_per_removal"]:.2f} IPA requests/removal', None, '-',
