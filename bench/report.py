@@ -17,6 +17,10 @@ TARGETS = {
     'burst_requests': 0.2,         # IPA requests per delete under the 2b burst <=
     'steady_p99': 0.5,             # seconds, publish -> host gone, p99 <=
     'memory_growth_mb': 20.0,      # RSS growth over the memory run <
+    'audit_nova_pages': 2,         # pages of the audit's nova server listing >=
+    'audit_vs_listings': 1.5,      # audit wall (report mode) / bare listings wall <=
+    'audit_removals_vs_daemon': 0.8,   # audit --apply removals/s / daemon deletes/s >=
+    'audit_peak_rss_mb': 250.0,    # peak RSS of the audit process <
 }
 
 

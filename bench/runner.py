@@ -13,6 +13,9 @@ Scenarios:
   4 latency   publish -> host gone in IPA at a steady rate: p50, p99
   5 memory    daemon RSS before and after many events (mostly ignored traffic)
   6 scale     two daemons on one queue vs one (batching on, deletes)
+  7 audit     ``novajoin-notify audit`` on a large estate (20,000 instances, 2,000
+              orphans, 5,000 floating IPs): nova paging, wall vs the bare listings,
+              --apply removals/s vs the daemon's, peak RSS
 
 Rates are ratios of figures measured side by side in one run on a shared, noisy
 machine; no figure is a timed assertion. Run through ``bench/run``.
@@ -39,23 +42,27 @@ from bench.context import Bench, batching_supported
 from bench.measure import log
 from bench.processes import REPO
 from bench.report import Report, environment
-from bench.scenarios import deletes, ignored, latency, memory, requests, scale
+from bench.scenarios import audit, deletes, ignored, latency, memory, requests, scale
 from bench.traffic import DOMAIN, IMAGE, PROJECT, REVERSE_ZONE, ZONE
 
 SIZES = {
     'full': {'ignored': 20_000, 'deletes': 2_000, 'lone': 5, 'steady_rate': 50.0,
              'steady_seconds': 20.0, 'memory_events': 100_000, 'memory_warmup': 2_000,
              'memory_delete_every': 50, 'scale_deletes': 2_000, 'ignored_rounds': 3,
-             'rounds': 2},
+             'audit_live': 20_000, 'audit_orphans': 2_000, 'audit_projects': 200,
+             'audit_fips': 5_000, 'rounds': 2},
     'quick': {'ignored': 2_000, 'deletes': 200, 'lone': 3, 'steady_rate': 50.0,
               'steady_seconds': 4.0, 'memory_events': 10_000, 'memory_warmup': 200,
               'memory_delete_every': 50, 'scale_deletes': 200, 'ignored_rounds': 1,
-              'rounds': 1},
+              'audit_live': 2_000, 'audit_orphans': 200, 'audit_projects': 20,
+              'audit_fips': 500, 'rounds': 1},
 }
 
 SCENARIOS = {'1': ('ignored', ignored.scenario), '2': ('deletes', deletes.scenario),
              '3': ('requests', requests.scenario), '4': ('latency', latency.scenario),
-             '5': ('memory', memory.scenario), '6': ('scale', scale.scenario)}
+             '5': ('memory', memory.scenario), '6': ('scale', scale.scenario),
+             '7': ('audit', audit.scenario)}
+BY_NAME = {name: key for key, (name, _) in SCENARIOS.items()}
 
 
 def run(args):
@@ -64,7 +71,8 @@ def run(args):
     mode = 'quick' if args.quick else 'full'
     batching = batching_supported()
     started = time.monotonic()
-    wanted = [s.strip() for s in args.only.split(',')] if args.only else list(SCENARIOS)
+    wanted = ([BY_NAME.get(s.strip(), s.strip()) for s in args.only.split(',')]
+              if args.only else list(SCENARIOS))
     work = tempfile.mkdtemp(prefix='novajoin-bench-')
     report = Report()
     bench = Bench(args, dict(SIZES[mode]), work, report, batching)
@@ -151,7 +159,8 @@ def main(argv=None):
                                                        'latest.json'),
                         help='where to write the raw figures (bench/results/latest.json)')
     parser.add_argument('--only', default='',
-                        help='comma-separated scenarios to run, e.g. 1,2,3 (default: all)')
+                        help='comma-separated scenarios to run, by number or name, e.g. '
+                             '1,2,3 or audit (default: all)')
     parser.add_argument('--workers', type=int, default=64,
                         help='[DEFAULT] executor_thread_pool_size of the daemon and the '
                              'plain listener (64)')

@@ -34,9 +34,12 @@ def build_parts(conf, dry_run=False, locks=None):
     if conf.ipa.project_subdomain:
         keystone = openstack.Keystone(session, sc.interface, sc.region_name, cache.ttl,
                                       cache.size)
-    # Its own IPA sessions: a periodic audit never takes the listener's.
+    # Its own IPA sessions: a periodic audit never takes the listener's. No more
+    # of them than [ipa] max_connections: the workers' calls share them, coalesced
+    # into batch requests, as the listener's workers do.
     ipa = IPAClient(conf.ipa.server, conf.ipa.ca_cert, conf.ipa.username, conf.ipa.password,
-                    timeout=conf.ipa.timeout, max_connections=audit.workers,
+                    timeout=conf.ipa.timeout,
+                    max_connections=min(audit.workers, conf.ipa.max_connections),
                     dry_run=dry_run, batch_window=conf.ipa.batch_window,
                     batch_size=conf.ipa.batch_size)
     naming = InstanceNaming(conf.ipa.domain, keystone)

@@ -147,14 +147,16 @@ class Paged:
                 kwargs['endpoint_filter'] = self._filter
             return self._session.get(url, **kwargs).json()
 
-    def all(self, path, key, query, service, progress=None):
+    def all(self, path, key, query, service, progress=None, keep=None):
+        """Every item, or ``keep(item)`` of every item: applied page by page, so
+        only what the caller keeps of each item stays in memory."""
         query = dict(query, limit=self._page_size)
         url = f'{path}?{urllib.parse.urlencode(query, doseq=True)}'
         items, full = [], self._page_size
         while url:
             body = self._get(url, service)
             page = body.get(key) or []
-            items += page
+            items += page if keep is None else map(keep, page)
             if progress:
                 progress(len(page))
             url = next((link['href'] for link in body.get(f'{key}_links') or ()
@@ -193,20 +195,24 @@ def nova_servers(paged, progress=None):
     if problem:
         raise AuditAborted(f'nova cannot list every instance: {problem}')
     servers = paged.all('/servers/detail', 'servers', {'all_tenants': 'True'}, 'nova',
-                        progress)
+                        progress, keep=_server_facts)
     # soft-deleted servers can be restored: nova lists them only when asked
     servers += paged.all('/servers/detail', 'servers', dict(
-        {'all_tenants': 'True'}, **SOFT_DELETED_FILTER), 'nova', progress)
-    records = [decide.ServerRecord(s['id'], s.get('OS-EXT-SRV-ATTR:hostname')
-                                   if isinstance(s.get('OS-EXT-SRV-ATTR:hostname'), str)
-                                   else None, s.get('tenant_id') or '', s.get('status', ''))
-               for s in servers]
+        {'all_tenants': 'True'}, **SOFT_DELETED_FILTER), 'nova', progress, keep=_server_facts)
+    records = [record for record, _ in servers]
     problem = decide.listing_problem(records)
     if problem:
         raise AuditAborted(f'nova cannot list every instance: {problem}')
-    details = {s['id']: (s.get('metadata') or {}, (s.get('image') or {}).get('id')
-                         if isinstance(s.get('image'), dict) else None) for s in servers}
-    return records, details
+    return records, {record.id: details for record, details in servers}
+
+
+def _server_facts(s):
+    """(decide.ServerRecord, (metadata, image id)): what the audit uses of a server."""
+    hostname = s.get('OS-EXT-SRV-ATTR:hostname')
+    image = s.get('image')
+    return (decide.ServerRecord(s['id'], hostname if isinstance(hostname, str) else None,
+                                s.get('tenant_id') or '', s.get('status', '')),
+            (s.get('metadata') or {}, image.get('id') if isinstance(image, dict) else None))
 
 
 NOVA_HEADERS = {'OpenStack-API-Version': f'compute {NOVA_MICROVERSION}',

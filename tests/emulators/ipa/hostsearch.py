@@ -24,7 +24,10 @@ class HostSearchMixin:
         if any(p.get(name) for name in UNSUPPORTED_MEMBER_FILTERS):
             candidates = []
         else:
-            candidates = sorted(self._hosts)
+            managers = set(p.get('man_by_host') or ())
+            # first, as IPA's managedby index answers it
+            candidates = sorted(f for f, h in self._hosts.items()
+                                if managers.issubset(h['managedby']))
         managing = self._man_host_filter(p)
         found = []
         for fqdn in candidates:
