@@ -3,28 +3,16 @@ the shared test CA's certificate, and the request/answer objects the API code
 uses. Nothing Foreman-specific lives here."""
 
 import json
-import socket
 import ssl
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.emulators import https
 
 
-class Reply(Exception):
-    """An HTTP answer, raised to leave a handler early."""
-
-    def __init__(self, status, body=None, headers=None, content_type='application/json'):
-        super().__init__(status)
-        self.status = status
-        self.headers = dict(headers or {})
-        if body is None:
-            self.body = b''
-        elif isinstance(body, (bytes, str)):
-            self.body = body.encode() if isinstance(body, str) else body
-            self.headers.setdefault('Content-Type', content_type)
-        else:
-            self.body = json.dumps(body).encode()
-            self.headers.setdefault('Content-Type', 'application/json; charset=utf-8')
+class Reply(https.Reply):
+    JSON_TYPE = 'application/json; charset=utf-8'
 
 
 class Request:
@@ -53,52 +41,10 @@ class Request:
         return {k: v[-1] for k, v in self.query.items()}
 
 
-class TLSServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-    request_queue_size = 128
-
+class TLSServer(https.TLSServer):
     def __init__(self, address, serve, ssl_context):
         self.serve = serve
-        self.ssl_context = ssl_context
-        self.connections = set()
-        self.connections_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    def finish_request(self, request, client_address):
-        # The TLS handshake happens in the connection's own thread.
-        request.settimeout(30)
-        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        try:
-            tls = self.ssl_context.wrap_socket(request, server_side=True)
-        except (OSError, ssl.SSLError):
-            return
-        with self.connections_lock:
-            self.connections.add(tls)
-        try:
-            self.RequestHandlerClass(tls, client_address, self)
-        except (OSError, ssl.SSLError):
-            pass
-        finally:
-            with self.connections_lock:
-                self.connections.discard(tls)
-            try:
-                tls.close()
-            except OSError:
-                pass
-
-    def handle_error(self, request, client_address):
-        pass
-
-    def close_connections(self):
-        with self.connections_lock:
-            conns = list(self.connections)
-        for conn in conns:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        super().__init__(address, _Handler, ssl_context)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -8,6 +8,8 @@ import re
 import urllib.parse
 import uuid
 
+from tests.emulators.https import Reply  # noqa: F401 (the services raise it)
+
 SERVICES = ('identity', 'compute', 'image', 'network')
 
 BOOL_TRUE = ('1', 't', 'true', 'on', 'y', 'yes')
@@ -26,23 +28,6 @@ def iso(dt, subsecond=False):
 
 def hex_id():
     return uuid.uuid4().hex
-
-
-class Reply(Exception):
-    """An HTTP answer, raised to leave a handler early."""
-
-    def __init__(self, status, body=None, headers=None, content_type='application/json'):
-        super().__init__(status)
-        self.status = status
-        self.headers = dict(headers or {})
-        if body is None:
-            self.body = b''
-        elif isinstance(body, (bytes, str)):
-            self.body = body.encode() if isinstance(body, str) else body
-            self.headers.setdefault('Content-Type', content_type)
-        else:
-            self.body = json.dumps(body).encode()
-            self.headers.setdefault('Content-Type', 'application/json')
 
 
 class Request:

@@ -2,67 +2,23 @@
 connection's thread, and the dispatcher that turns one request into one
 answer (statistics, faults, the service's handler, emulator bugs as 500)."""
 
-import socket
 import ssl
-import threading
 import time
 import traceback
 import urllib.parse
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
+from tests.emulators.https import TLSServer
 from tests.emulators.openstack.common import SERVICES, UNAVAILABLE, Reply, Request, match
 
 UNKNOWN_PATH = '<unknown>'      # the call counter's template of a path no route knows
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-    request_queue_size = 128    # the daemon runs 64 workers; socketserver's 5 drops SYNs
-
+class Server(TLSServer):
     def __init__(self, address, handler, emulator, ssl_context):
         self.emulator = emulator
-        self.ssl_context = ssl_context
-        self.connections = set()
-        self.connections_lock = threading.Lock()
-        super().__init__(address, handler)
-
-    def finish_request(self, request, client_address):
-        # The TLS handshake happens in the connection's own thread, so one
-        # stuck client cannot block accept().
-        request.settimeout(30)
-        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        try:
-            tls = self.ssl_context.wrap_socket(request, server_side=True)
-        except (OSError, ssl.SSLError):
-            return
-        with self.connections_lock:
-            self.connections.add(tls)
-        try:
-            self.RequestHandlerClass(tls, client_address, self)
-        except (OSError, ssl.SSLError):
-            pass
-        finally:
-            with self.connections_lock:
-                self.connections.discard(tls)
-            try:
-                tls.close()
-            except OSError:
-                pass
-
-    def handle_error(self, request, client_address):
-        pass
-
-    def close_connections(self):
-        with self.connections_lock:
-            conns = list(self.connections)
-        for conn in conns:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        super().__init__(address, handler, ssl_context)
 
 
 class Handler(BaseHTTPRequestHandler):

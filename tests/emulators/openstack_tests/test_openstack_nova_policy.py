@@ -5,21 +5,9 @@ extended_server_attributes.py, api/openstack/compute/servers.py)."""
 import pytest
 from novaclient import exceptions as nova_exc
 
-from tests.emulators.openstack import OpenStackEmulator
-from tests.emulators.openstack.clients import COMPUTE, make_session, nova
+from tests.emulators.openstack.clients import COMPUTE, nova
 
 EXT_HOSTNAME = 'OS-EXT-SRV-ATTR:hostname'
-
-
-@pytest.fixture
-def emu():
-    with OpenStackEmulator() as e:
-        yield e
-
-
-@pytest.fixture
-def sess(emu):
-    return make_session(emu)
 
 
 def get(sess, path, version):

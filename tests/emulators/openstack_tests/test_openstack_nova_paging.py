@@ -4,21 +4,9 @@ deleted and soft-deleted instances)."""
 
 import urllib.parse
 
-import pytest
 
 from tests.emulators.openstack import OpenStackEmulator
-from tests.emulators.openstack.clients import COMPUTE, make_session, nova
-
-
-@pytest.fixture
-def emu():
-    with OpenStackEmulator() as e:
-        yield e
-
-
-@pytest.fixture
-def sess(emu):
-    return make_session(emu)
+from tests.emulators.openstack.clients import COMPUTE, nova
 
 
 def get(sess, path):

@@ -7,17 +7,6 @@ from tests.emulators.openstack import OpenStackEmulator
 from tests.emulators.openstack.clients import IMAGE, make_session, nova
 
 
-@pytest.fixture
-def emu():
-    with OpenStackEmulator() as e:
-        yield e
-
-
-@pytest.fixture
-def sess(emu):
-    return make_session(emu)
-
-
 def test_novaclient_pages_through_everything():
     with OpenStackEmulator(page_size=2) as emu:
         sess = make_session(emu)

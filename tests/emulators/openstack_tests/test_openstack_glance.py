@@ -7,19 +7,7 @@ import jsonschema
 import pytest
 from glanceclient import exc as glance_exc
 
-from tests.emulators.openstack import OpenStackEmulator
-from tests.emulators.openstack.clients import IMAGE, make_session
-
-
-@pytest.fixture
-def emu():
-    with OpenStackEmulator() as e:
-        yield e
-
-
-@pytest.fixture
-def sess(emu):
-    return make_session(emu)
+from tests.emulators.openstack.clients import IMAGE
 
 
 def test_glance_image_with_custom_properties(emu, sess):

@@ -7,19 +7,7 @@ import urllib.parse
 import pytest
 from keystoneauth1 import exceptions as ks_exc
 
-from tests.emulators.openstack import OpenStackEmulator
-from tests.emulators.openstack.clients import NETWORK, make_session
-
-
-@pytest.fixture
-def emu():
-    with OpenStackEmulator() as e:
-        yield e
-
-
-@pytest.fixture
-def sess(emu):
-    return make_session(emu)
+from tests.emulators.openstack.clients import NETWORK
 
 
 def get(sess, path):

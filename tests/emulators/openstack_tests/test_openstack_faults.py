@@ -10,19 +10,8 @@ from keystoneauth1 import exceptions as ks_exc
 from keystoneclient.v3 import client as keystone_client
 from novaclient import exceptions as nova_exc
 
-from tests.emulators.openstack import OpenStackEmulator, transport
+from tests.emulators.openstack import transport
 from tests.emulators.openstack.clients import IMAGE, NETWORK, make_session, nova, raw
-
-
-@pytest.fixture
-def emu():
-    with OpenStackEmulator() as e:
-        yield e
-
-
-@pytest.fixture
-def sess(emu):
-    return make_session(emu)
 
 
 def test_down_services_answer_503(emu, sess):

@@ -10,17 +10,6 @@ from tests.emulators.openstack import OpenStackEmulator
 from tests.emulators.openstack.clients import make_session, nova, raw
 
 
-@pytest.fixture
-def emu():
-    with OpenStackEmulator() as e:
-        yield e
-
-
-@pytest.fixture
-def sess(emu):
-    return make_session(emu)
-
-
 def test_password_auth_gives_a_scoped_token_and_full_catalog(emu, sess):
     assert emu.auth_url == 'https://localhost:%d/identity/v3' % emu.port
     access = sess.auth.get_access(sess)
