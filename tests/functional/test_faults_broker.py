@@ -4,16 +4,18 @@ Every message must end acknowledged without restarting the daemon: after a
 restart RabbitMQ redelivers what the daemon had not acknowledged, and messages
 whose acknowledgement was lost with the connection come back too (oslo.messaging
 recognises them and, unhelped, leaves them unacknowledged for good). Figures go
-to the session's fault report, like tests/functional/test_faults.py.
+to the session's fault report, like the other tests/functional/test_faults_*.py.
 """
 
 import time
 
 from tests import harness
-from tests.functional.test_faults import (  # noqa: F401 (the autouse fixture)
-    Workload, _secrets_in_every_output, duplicates, fast_retries, publish,
-    queue_messages, wait_all_removed)
+from tests.functional import faults_lib
+from tests.functional.faults_lib import (Workload, duplicates, fast_retries, publish,
+                                         queue_messages, wait_all_removed)
 from tests.harness import wait_for
+
+_secrets_in_every_output = faults_lib.secrets_in_every_output   # autouse
 
 REDELIVERED = 'delivered again after it was handled'
 

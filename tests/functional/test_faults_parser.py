@@ -7,11 +7,14 @@ goes on working."""
 import uuid
 
 from tests import harness, payloads
+from tests.functional import faults_lib
 from tests.functional.conftest import PROJECT
-from tests.functional.test_faults import (ENROLLED, Workload, drained, duplicates,
-                                          envelope, fast_retries, queue_messages,
-                                          spooled, wait_all_removed)
+from tests.functional.faults_lib import (ENROLLED, Workload, drained, duplicates,
+                                         envelope, fast_retries, queue_messages,
+                                         spooled, wait_all_removed)
 from tests.harness import wait_for
+
+_secrets_in_every_output = faults_lib.secrets_in_every_output   # autouse
 
 DEPTH = 300   # deep, yet within what oslo.messaging's JSON decoder reads
 NOVA, NEUTRON = 'nova', 'neutron'
