@@ -272,6 +272,15 @@ class SatelliteClient:
                     return fact, values[fact]
         return None
 
+    def index(self, resource, params, what):
+        """One page of a collection (``page``, ``per_page``, ``search`` in
+        ``params``) in the [satellite] organization: Foreman's index envelope
+        (``results``, ``total``, ``subtotal``, ...). Raises TransientError /
+        PermanentError when Satellite cannot say."""
+        result = self._call(resource, 'index', dict(self._scope(), **params), what)
+        _results(result, (list, dict), what)
+        return result
+
     def delete_host(self, host_id):
         """Delete a host. True: deleted (or would be, in dry-run); False: already gone."""
         if self.dry_run:

@@ -5,9 +5,11 @@ missed, with the same rules as the daemon (notify.decide).
   records), nova (every server, paged) and neutron (floating IPs and ports,
   paged); an incomplete listing aborts the audit (AuditAborted) before anything
   is decided;
+- satellite: with [satellite] url, every Satellite host and its UUID facts,
+  complete or aborted, and the removal of one, re-checked just before;
 - plan: pure, snapshots in, findings out;
-- run: read IPA first, then nova and neutron; abort rules; removals that
-  re-check nova for each host just before removing it;
+- run: read IPA first (and Satellite), then nova and neutron; abort rules;
+  removals that re-check nova for each host just before removing it;
 - report: the table or JSON, and the exit status;
 - periodic: the daemon's background audit, one at a time across daemons.
 """

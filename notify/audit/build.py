@@ -2,13 +2,17 @@
 
 import dataclasses
 
+from notify import satellite_opts
 from notify.adapters import openstack
 from notify.adapters.ipa import IPAClient
 from notify.adapters.ipa_dns import IPADns
 from notify.adapters.ipa_hosts import IPAHosts
+from notify.adapters.satellite import SatelliteClient
 from notify.audit import inventory
 from notify.audit.run import Audit
+from notify.audit.satellite import SatelliteAudit
 from notify.coordination import make_locks
+from notify.handlers import ConfigurationError
 from notify.handlers.common import Enrollment, InstanceNaming, ProjectGone
 
 
@@ -25,6 +29,7 @@ class Parts:
     enrollment: object
     locks: object
     project_gone: type = ProjectGone
+    satellite: object = None      # SatelliteAudit when [satellite] url is set
 
 
 def build_parts(conf, dry_run=False, locks=None):
@@ -61,7 +66,23 @@ def build_parts(conf, dry_run=False, locks=None):
         enrollment=Enrollment(openstack.Glance(session, sc.interface, sc.region_name,
                                                cache.ttl, cache.size)),
         locks=locks if locks is not None else make_locks(conf.coordination.backend_url,
-                                                         conf.coordination.lock_timeout))
+                                                         conf.coordination.lock_timeout),
+        satellite=_satellite(conf, dry_run))
+
+
+def _satellite(conf, dry_run):
+    """A Satellite client as the handler builds it, or None without [satellite] url."""
+    group = conf[satellite_opts.GROUP]
+    if not group.url:
+        return None
+    try:
+        client = SatelliteClient(group.url, group.username, group.password,
+                                 ca_cert=group.ca_cert, organization=group.organization,
+                                 timeout=group.timeout, dry_run=dry_run,
+                                 max_connections=conf.audit.workers)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
+    return SatelliteAudit(client, conf.audit.page_size)
 
 
 def build_audit(conf, protection, max_removals=None, dry_run=False, locks=None,

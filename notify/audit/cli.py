@@ -2,9 +2,12 @@
 [--max-removals N] [--dry-run]``."""
 
 import argparse
+import logging
 import sys
 
 from notify.audit import EXIT_CONFIG, report
+
+LOG = logging.getLogger(__name__)
 
 COMMAND = 'audit'
 # oslo.config options that take a value: "audit" right after one is that value.
@@ -48,10 +51,16 @@ def parse_args(args):
 
 def run(conf, args, protection, out=sys.stdout):
     from notify.audit.build import build_audit
+    from notify.handlers import ConfigurationError
     progress = report.progress_factory(out) if args.format == 'table' else None
     apply = args.apply and not args.dry_run
-    result = build_audit(conf, protection, max_removals=args.max_removals,
-                         progress=progress).run(apply=apply)
+    try:
+        audit = build_audit(conf, protection, max_removals=args.max_removals,
+                            progress=progress)
+    except ConfigurationError as exc:
+        LOG.error('configuration: %s', exc)
+        return EXIT_CONFIG
+    result = audit.run(apply=apply)
     text = report.as_json(result) if args.format == 'json' else report.as_table(result)
     print(text, file=out, flush=True)
     return result.exit_code

@@ -8,15 +8,16 @@ daemon's.
 import dataclasses
 
 from notify import decide
+from notify.adapters.satellite import uuid_forms
 
 
 @dataclasses.dataclass(frozen=True)
 class Finding:
-    kind: str         # 'host' | 'record' | 'service'
+    kind: str         # 'host' | 'record' | 'service' | 'satellite'
     name: str
     action: str       # 'remove' | 'keep' | 'add'
     reason: str
-    changes: tuple = ()   # decide record actions to apply (records)
+    changes: tuple = ()   # decide record actions to apply (records); (SatHost,) (satellite)
 
     def as_dict(self):
         return {'kind': self.kind, 'name': self.name, 'action': self.action,
@@ -31,6 +32,18 @@ class Host:
 
 
 @dataclasses.dataclass(frozen=True)
+class SatHost:
+    """One Satellite host as the audit sees it."""
+    id: int
+    name: str
+    facts: tuple = ()          # ((fact, value), ...): its virt::uuid / dmi::system::uuid
+
+    @property
+    def label(self):
+        return f'{self.name} (id {self.id})'
+
+
+@dataclasses.dataclass(frozen=True)
 class Snapshot:
     hosts: dict                # fqdn -> Host (every host of the configured zones)
     live: dict                 # fqdn -> [instance ids] carrying it
@@ -38,6 +51,8 @@ class Snapshot:
     records: dict              # fqdn -> [A/AAAA values] (marked hosts' names)
     fip_owner: dict            # floating IP -> fqdn of the enrolled instance it serves, or None
     project_zones: bool = False
+    server_ids: frozenset = frozenset()   # lower-case ids of every server nova listed
+    satellite: tuple = ()      # SatHost of every Satellite host ([satellite] url set)
 
 
 def _candidate(fqdn, host, snapshot, protection, min_age):
@@ -99,6 +114,35 @@ def plan_records(snapshot, protection, manage_ptr=True):
                                     f'enrolled instance of {owner} but has no record',
                                     changes))
     return findings
+
+
+def satellite_uuids(host):
+    """{UUID form: fact} of every instance UUID the host's facts may name: each
+    fact value as is and byte-swapped (notify.adapters.satellite.uuid_forms)."""
+    forms = {}
+    for fact, value in host.facts:
+        for form in sorted(uuid_forms(value.strip()) if isinstance(value, str) else ()):
+            forms.setdefault(form, fact)
+    return forms
+
+
+def plan_satellite(snapshot):
+    """Satellite hosts: those whose UUID facts name no server nova listed are
+    removed; those without a UUID fact are unknown and kept. Orphans first."""
+    findings = []
+    for host in snapshot.satellite:
+        forms = satellite_uuids(host)
+        live = sorted(set(forms) & snapshot.server_ids)
+        if not forms:
+            action, reason = 'keep', 'unknown: no UUID fact'
+        elif live:
+            action, reason = 'keep', (f'live instance {", ".join(live)} carries it '
+                                      f'({forms[live[0]]})')
+        else:
+            named = ', '.join(f'{fact} {value}' for fact, value in host.facts)
+            action, reason = 'remove', f'no server in nova has its UUID ({named})'
+        findings.append(Finding('satellite', host.label, action, reason, (host,)))
+    return sorted(findings, key=lambda f: (f.action != 'remove', f.name))
 
 
 def plan_managed(node, instance_id, managed_hosts, managed_services, protection):

@@ -49,17 +49,25 @@ class Audit:
         with self._progress('IPA hosts', len(names)) as bar:
             hosts = self.p.ipa_inventory.hosts(names, now, bar.update)
         records = self.p.ipa_inventory.records()
+        satellite = ()
+        if self.p.satellite:     # before nova, as IPA: a host registered later is spared
+            with self._progress('Satellite hosts') as bar:
+                satellite = tuple(self.p.satellite.hosts(bar.update))
         with self._progress('nova servers') as bar:
             servers, details = inventory.nova_servers(self.p.nova_paged, bar.update)
         marked = [h for h in hosts.values()
                   if decide.provenance_problem(h.facts, self._protection) is None]
-        if marked and not servers:
+        carried = sum(1 for h in satellite if plan.satellite_uuids(h))
+        if (marked or carried) and not servers:
+            also = f' and Satellite {carried} with a UUID fact' if self.p.satellite else ''
             raise AuditAborted(f'nova listed no servers at all while IPA has {len(marked)} '
-                               f'enrolled hosts')
+                               f'enrolled hosts{also}')
         live, unresolved, fqdn_of = self._live(servers)
         fip_owner = self._fip_owners(fqdn_of, details) if self.p.neutron_paged else {}
         return plan.Snapshot(hosts, live, frozenset(unresolved), records, fip_owner,
-                             project_zones=self.p.naming.per_project)
+                             project_zones=self.p.naming.per_project,
+                             server_ids=frozenset(str(s.id).lower() for s in servers),
+                             satellite=satellite)
 
     def _live(self, servers):
         live, unresolved, fqdn_of = {}, set(), {}
@@ -105,8 +113,10 @@ class Audit:
         except NotifyError as exc:      # a service that cannot be asked: no listing
             return Result([], EXIT_ABORTED, aborted=f'a listing failed: {exc}')
         findings = (plan.plan_hosts(snapshot, self._protection, self._min_age)
-                    + plan.plan_records(snapshot, self._protection, self._manage_ptr))
-        doomed = [f for f in findings if f.kind == 'host' and f.action == 'remove']
+                    + plan.plan_records(snapshot, self._protection, self._manage_ptr)
+                    + plan.plan_satellite(snapshot))
+        doomed = [f for f in findings if f.kind in ('host', 'satellite')
+                  and f.action == 'remove']
         if len(doomed) > self._max_removals:
             return Result(findings, EXIT_ABORTED, aborted=(
                 f'{len(doomed)} hosts to remove, more than max_removals '
@@ -149,6 +159,8 @@ class Audit:
             LOG.info('audit: %s record %s', 'added' if finding.action == 'add' else 'removed',
                      finding.name)
             return []
+        if finding.kind == 'satellite':
+            return self.p.satellite.remove(finding, self.p.nova)
         fqdn = finding.name
         with self.p.locks(fqdn):
             # nova again, just before: an instance that appeared meanwhile wins.

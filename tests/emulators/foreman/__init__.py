@@ -30,7 +30,9 @@ What it serves, as Foreman 3.x does (app/controllers/api/v2, app/views/api/v2):
 Faults: ``down = True`` (503 from the front web server for everything),
 ``pause_listening()`` / ``resume_listening()`` (connection refused, same
 port), ``latency`` (seconds slept before every answer), ``fail_next(what,
-status, count=1)`` with ``what`` an HTTP method or an action ('hosts#destroy').
+status, count=1)`` with ``what`` an HTTP method or an action ('hosts#destroy'),
+``truncate_lists`` ({'hosts#index' or 'fact_values#index': n}: asked for by
+``page``, only the first n items are served; the counts stay whole).
 Counters: ``stats`` (a Counter by action, plus 'http_requests' and 'apidoc'),
 ``call_log`` (CallRecord: method, path, params, action, status, user),
 ``deleted`` ((id, name) of every host deleted through the API), ``errors``

@@ -49,6 +49,10 @@ class ForemanEmulator:
         self.password = password
         self.latency = latency
         self.down = False
+        # {action: n}: that index ('hosts#index', 'fact_values#index'), asked for
+        # by page, serves only its first n items, pages past them short or empty,
+        # while total and subtotal still count them all: a paged listing cut short.
+        self.truncate_lists = {}
         self.errors = []             # tracebacks of emulator bugs (answered 500)
         self.apidoc = apidoc.build()
         self.apidoc_checksum = apidoc.checksum(self.apidoc)
@@ -255,7 +259,7 @@ class ForemanEmulator:
         visible = sorted(self._visible_hosts(org_id), key=lambda h: h['name'])
         chosen = self._search(req, visible, views.host_field(self._organizations),
                               views.host_field_known, views.host_free_text)
-        page, per_page, items = views.page_of(req, chosen)
+        page, per_page, items = views.page_of(req, self._served(req, 'hosts#index', chosen))
         if req.param('thin') in ('true', '1'):
             results = [{'id': h['id'], 'name': h['name']} for h in items]
         else:
@@ -284,7 +288,7 @@ class ForemanEmulator:
                       key=lambda r: (str(r[4]), r[1], r[3]))
         chosen = self._search_text(query, rows, views.fact_field, views.fact_field_known,
                                    views.fact_free_text)
-        page, per_page, items = views.page_of(req, chosen)
+        page, per_page, items = views.page_of(req, self._served(req, 'fact_values#index', chosen))
         results = {}
         for _, hostname, _, fact, value in items:
             results.setdefault(hostname, {})[fact] = value
@@ -311,6 +315,10 @@ class ForemanEmulator:
     def _ping_ping(self, req, args, org_id):
         return Reply(200, {'results': {'foreman': {
             'database': {'active': True, 'duration_ms': '1'}, 'cache': {'servers': []}}}})
+
+    def _served(self, req, action, items):
+        limit = self.truncate_lists.get(action)
+        return items if limit is None or req.param('page') is None else items[:limit]
 
     def _search(self, req, records, field, known, free_text):
         return self._search_text(req.param('search') or '', records, field, known, free_text)
