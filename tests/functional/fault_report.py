@@ -1,4 +1,4 @@
-"""Fault-test report: figures recorded by tests/functional/test_faults.py, printed as
+"""Fault-test report: figures recorded by tests/functional/test_faults_*.py, printed as
 a table at the end of the run and written as JSON ($NOVAJOIN_FAULT_REPORT, else
 fault-report.json in the session's temporary directory).
 

@@ -13,11 +13,6 @@ from tests import harness
 from tests.functional.conftest import PROJECT
 from tests.functional.test_audit import NO_BROKER, aborted, findings, unchanged
 
-try:     # the estate fixture, until it moves to conftest (as on main)
-    from tests.functional.test_audit import estate  # noqa: F401
-except ImportError:
-    pass
-
 ORPHANS = [f'orphan{i}.example.test' for i in (1, 2, 3)]      # the estate's IPA orphans
 
 

@@ -1,4 +1,4 @@
-"""Functional tests of tests/fixtures/rabbitmq.py against a real broker.
+"""Functional tests of tests/fixtures/rabbitmq/ against a real broker.
 
 Needs root and the Debian rabbitmq-server package; never skipped.
 """
