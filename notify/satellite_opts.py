@@ -6,6 +6,14 @@ from oslo_config import cfg
 GROUP = 'satellite'
 
 satellite_opts = [
+    cfg.ListOpt('instance_products', default=['OpenStack Nova', 'OpenStack Compute'],
+                help='Safety, for the audit: a Satellite host is taken for an instance '
+                     'of this cloud only when its dmi::system::product_name fact is one '
+                     'of these (nova\'s libvirt driver writes "OpenStack Nova"; Red Hat '
+                     'OpenStack writes "OpenStack Compute"). Other hosts (bare metal, '
+                     'other hypervisors\' guests) are never audit orphans, whatever '
+                     'their UUID. The delete handler does not need it: the '
+                     'notification names the UUID.'),
     cfg.StrOpt('url',
                help='Base URL of the Satellite or Foreman server, as '
                     'https://satellite.example.com. Unset (the default): Satellite '

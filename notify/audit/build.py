@@ -30,6 +30,7 @@ class Parts:
     locks: object
     project_gone: type = ProjectGone
     satellite: object = None      # SatelliteAudit when [satellite] url is set
+    satellite_products: frozenset = None   # [satellite] instance_products
 
 
 def build_parts(conf, dry_run=False, locks=None):
@@ -67,7 +68,8 @@ def build_parts(conf, dry_run=False, locks=None):
                                                cache.ttl, cache.size)),
         locks=locks if locks is not None else make_locks(conf.coordination.backend_url,
                                                          conf.coordination.lock_timeout),
-        satellite=_satellite(conf, dry_run))
+        satellite=_satellite(conf, dry_run),
+        satellite_products=frozenset(conf[satellite_opts.GROUP].instance_products))
 
 
 def _satellite(conf, dry_run):

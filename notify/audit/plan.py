@@ -37,6 +37,7 @@ class SatHost:
     id: int
     name: str
     facts: tuple = ()          # ((fact, value), ...): its virt::uuid / dmi::system::uuid
+    product: str | None = None  # dmi::system::product_name: what made the machine
 
     @property
     def label(self):
@@ -126,9 +127,12 @@ def satellite_uuids(host):
     return forms
 
 
-def plan_satellite(snapshot):
-    """Satellite hosts: those whose UUID facts name no server nova listed are
-    removed; those without a UUID fact are unknown and kept. Orphans first."""
+def plan_satellite(snapshot, products=None):
+    """Satellite hosts: those whose UUID facts name no server nova listed, and whose
+    SMBIOS product name says nova made them (``products``; None: not checked), are
+    removed; those without a UUID fact are unknown and kept; a machine nova did
+    not make (bare metal, another hypervisor's guest) is never an orphan of this
+    cloud. Orphans first."""
     findings = []
     for host in snapshot.satellite:
         forms = satellite_uuids(host)
@@ -138,6 +142,10 @@ def plan_satellite(snapshot):
         elif live:
             action, reason = 'keep', (f'live instance {", ".join(live)} carries it '
                                       f'({forms[live[0]]})')
+        elif products is not None and host.product not in products:
+            action, reason = 'keep', (f'not an instance of this cloud by its SMBIOS product '
+                                      f'name ({host.product or "none"}; [satellite] '
+                                      f'instance_products)')
         else:
             named = ', '.join(f'{fact} {value}' for fact, value in host.facts)
             action, reason = 'remove', f'no server in nova has its UUID ({named})'

@@ -114,7 +114,7 @@ class Audit:
             return Result([], EXIT_ABORTED, aborted=f'a listing failed: {exc}')
         findings = (plan.plan_hosts(snapshot, self._protection, self._min_age)
                     + plan.plan_records(snapshot, self._protection, self._manage_ptr)
-                    + plan.plan_satellite(snapshot))
+                    + plan.plan_satellite(snapshot, self.p.satellite_products))
         doomed = [f for f in findings if f.kind in ('host', 'satellite')
                   and f.action == 'remove']
         if len(doomed) > self._max_removals:

@@ -20,6 +20,7 @@ from notify.errors import bounded, printable
 
 LOG = logging.getLogger(__name__)
 
+PRODUCT_FACT = 'dmi::system::product_name'   # nova's libvirt driver sets it
 CONFIRM_BATCH = 20       # hosts per look-up of their facts: at most 40 values
 CONFIRM_PAGE = 100       # more than CONFIRM_BATCH * len(UUID_FACTS)
 _FACTS = ' or '.join(f'fact = {quoted(f)}' for f in UUID_FACTS)
@@ -57,7 +58,8 @@ class SatelliteAudit:
                     raise AuditAborted(f'Satellite fact listing ended early: it left out '
                                        f'{missed[0]} of host {bounded(name, 100)} '
                                        f'(id {ids[name]})')
-        return [SatHost(i, n, tuple(sorted(facts.get(n, {}).items())))
+        products = self._fact_values(PRODUCT_FACT, len(names))
+        return [SatHost(i, n, tuple(sorted(facts.get(n, {}).items())), products.get(n))
                 for i, n in sorted(names.items())]
 
     def _host_names(self, progress):

@@ -29,7 +29,7 @@ def satellite(foreman, cloud, estate):
     live1, live2 = estate['live1'], estate['live2']
     resting = cloud.add_server(str(uuid.uuid4()), 'resting', PROJECT,
                                status='SOFT_DELETED')['id']
-    gone = str(uuid.uuid4())
+    gone, metal = str(uuid.uuid4()), str(uuid.uuid4())
     return {
         'live1': foreman.add_host('live1.example.test', {'virt::uuid': live1,
                                                          'dmi::system::uuid': live1.upper()}),
@@ -37,9 +37,16 @@ def satellite(foreman, cloud, estate):
                                   {'dmi::system::uuid': swapped(live2).upper()}),
         'resting': foreman.add_host('resting.example.test', {'virt::uuid': resting}),
         'gone': foreman.add_host('gone.example.test', {'virt::uuid': gone,
-                                                       'dmi::system::uuid': gone.upper()}),
+                                                       'dmi::system::uuid': gone.upper(),
+                                                       PRODUCT: 'OpenStack Nova'}),
+        # a physical server: its UUID names no instance, nova never made it
+        'metal': foreman.add_host('metal.example.test', {'dmi::system::uuid': metal,
+                                                         PRODUCT: 'PowerEdge R640'}),
         'capsule': foreman.add_host('capsule.example.test', {'memory::memtotal': '8192'}),
     }
+
+
+PRODUCT = 'dmi::system::product_name'
 
 
 def audit(tmp_path, ipa, cloud, foreman, *args, url=None):
@@ -71,10 +78,12 @@ def test_report_lists_the_orphan_and_the_unknown_host(tmp_path, ipa, cloud, fore
     assert why[f'capsule.example.test (id {satellite["capsule"]})'] == 'unknown: no UUID fact'
     for name in ('live1', 'live2', 'resting'):
         assert 'live instance' in why[f'{name}.example.test (id {satellite[name]})']
+    metal = why[f'metal.example.test (id {satellite["metal"]})']
+    assert metal.startswith('not an instance of this cloud by its SMBIOS product name')
     assert report['summary']['satellites_remove'] == 1
-    assert report['summary']['satellites_keep'] == 4
+    assert report['summary']['satellites_keep'] == 5
     assert foreman.calls('hosts#destroy') == [] and unchanged(ipa)
-    # Every host page was read, per_page 2, until subtotal (5 hosts: 3 pages).
+    # Every host page was read, per_page 2, until subtotal (6 hosts: 3 pages).
     assert [c.params['page'] for c in foreman.calls('hosts#index')] == ['1', '2', '3']
 
 
@@ -86,7 +95,7 @@ def test_apply_removes_only_the_orphan(tmp_path, ipa, cloud, foreman, satellite)
     assert all(not ipa.has_host(name) for name in ORPHANS)
     again = json.loads(audit(tmp_path, ipa, cloud, foreman, '--format', 'json').stdout)
     assert findings(again, 'satellite', 'remove') == []
-    assert len(findings(again, 'satellite', 'keep')) == 4
+    assert len(findings(again, 'satellite', 'keep')) == 5   # metal stays too
 
 
 def test_satellite_orphans_count_toward_max_removals(tmp_path, ipa, cloud, foreman,
@@ -121,7 +130,7 @@ def test_nova_with_no_servers_while_satellite_has_hosts_aborts(tmp_path, ipa, cl
     ('fact_values#index', 'Satellite fact listing ended early'),
 ])
 def test_a_listing_cut_short_aborts(tmp_path, ipa, cloud, foreman, satellite, action, words):
-    foreman.truncate_lists[action] = 2    # of 5 hosts; of 3 values of each UUID fact
+    foreman.truncate_lists[action] = 2    # of 6 hosts; of 3-4 values of each UUID fact
     aborted(audit(tmp_path, ipa, cloud, foreman, '--apply', '--format', 'json'), words)
     assert unchanged(ipa) and foreman.calls('hosts#destroy') == []
 
