@@ -33,6 +33,7 @@ import uuid
 import amqp
 
 from notify import broker
+from notify.decide import NOVAJOIN_MARKER as MARKER
 from tests import harness, payloads
 
 PROJECT = 'c4f8d0ffee5a4d6e9b7c2f00d1e2f3a5'
@@ -104,7 +105,7 @@ def burst(rabbit, ipa, cloud, work_dir, label, deletes, scraped, daemon_extra=''
     topic = harness.unique_topic(f'bench_scrape_{label}')
     names = [f'{label}-{i:06d}' for i in range(deletes)]
     for name in names:
-        ipa.add_host(f'{name}.{harness.IPA_DOMAIN}')
+        ipa.add_host(f'{name}.{harness.IPA_DOMAIN}', description=MARKER)
     prime = harness.Publisher(rabbit.transport_url, 'nova', topic, publisher_id=PUBLISHER)
     try:       # the topic's queue exists once nova's notifier has sent on it
         prime.send('compute.instance.exists', {'instance_id': str(uuid.uuid4())})

@@ -6,6 +6,7 @@ goes on working."""
 
 import uuid
 
+from notify.decide import NOVAJOIN_MARKER as MARKER
 from tests import harness, payloads
 from tests.functional import faults_lib
 from tests.functional.conftest import PROJECT
@@ -116,7 +117,7 @@ def _corpus():
 
 def test_malformed_shapes(start_daemon, nova, ipa, cloud, rabbit, topic, tmp_path,
                           fault_report):
-    ipa.add_host('web1.example.test')   # what a wrongly accepted shape would remove
+    ipa.add_host('web1.example.test', description=MARKER)   # a wrongly accepted shape's victim
     daemon = start_daemon(extra=fast_retries(tmp_path))
     corpus = _corpus()
     for message_id, (exchange, event_type, payload) in corpus.items():

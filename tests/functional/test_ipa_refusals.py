@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from notify.decide import NOVAJOIN_MARKER as MARKER
 from tests import harness, payloads
 from tests.functional.conftest import PROJECT
 from tests.harness import wait_for
@@ -30,7 +31,7 @@ def spooled(tmp_path):
 def test_missing_permission_is_said_once_and_spooled(start_daemon, nova, ipa, tmp_path, path):
     names = ['deny1', 'deny2', 'deny3']
     for name in names:
-        ipa.add_host(f'{name}.example.test')
+        ipa.add_host(f'{name}.example.test', description=MARKER)
         ipa.fail_next('host_del', 2100, 'ACIError', ACI.format(fqdn=f'{name}.example.test'))
     # batch: the three deletes arrive together and share an IPA batch request.
     window = '0' if path == 'direct' else '0.5'
@@ -55,8 +56,8 @@ def test_missing_permission_is_said_once_and_spooled(start_daemon, nova, ipa, tm
 
 def test_refused_credentials_are_said_once_while_the_work_waits(start_daemon, nova, ipa,
                                                                 tmp_path):
-    ipa.add_host('wait1.example.test')
-    ipa.add_host('wait2.example.test')
+    ipa.add_host('wait1.example.test', description=MARKER)
+    ipa.add_host('wait2.example.test', description=MARKER)
     daemon = start_daemon(extra=config(tmp_path))
     good = ipa.password
     ipa.password = good + '-changed-by-an-admin'
