@@ -16,6 +16,7 @@ Scenarios:
   7 audit     ``novajoin-notify audit`` on a large estate (20,000 instances, 2,000
               orphans, 5,000 floating IPs): nova paging, wall vs the bare listings,
               --apply removals/s vs the daemon's, peak RSS
+  8 scrape    the delete burst with /metrics scraped every second vs not (< 5%)
 
 Rates are ratios of figures measured side by side in one run on a shared, noisy
 machine; no figure is a timed assertion. Run through ``bench/run``.
@@ -42,7 +43,8 @@ from bench.context import Bench, batching_supported
 from bench.measure import log
 from bench.processes import REPO
 from bench.report import Report, environment
-from bench.scenarios import audit, deletes, ignored, latency, memory, requests, scale
+from bench.scenarios import (audit, deletes, ignored, latency, memory, requests, scale,
+                             scrape)
 from bench.traffic import DOMAIN, IMAGE, PROJECT, REVERSE_ZONE, ZONE
 
 SIZES = {
@@ -61,7 +63,7 @@ SIZES = {
 SCENARIOS = {'1': ('ignored', ignored.scenario), '2': ('deletes', deletes.scenario),
              '3': ('requests', requests.scenario), '4': ('latency', latency.scenario),
              '5': ('memory', memory.scenario), '6': ('scale', scale.scenario),
-             '7': ('audit', audit.scenario)}
+             '7': ('audit', audit.scenario), '8': ('scrape', scrape.scenario)}
 BY_NAME = {name: key for key, (name, _) in SCENARIOS.items()}
 
 
