@@ -69,22 +69,19 @@ class IPAHosts:
     def remove(self, fqdn):
         """``host_del --updatedns``: the host with its A/AAAA/SSHFP records and their
         PTRs. True: removed; False: it was not there."""
-        try:
-            self._ipa.call('host_del', fqdn, updatedns=True)
-        except ipa_exc.NotFound:
-            return False
-        except ipa_exc.FreeIPAError as exc:
-            raise PermanentError(f'IPA refused host_del {fqdn}: {_short(exc)} '
-                                 f'(code {error_code(exc)})') from None
-        return True
+        return self._delete('host_del', fqdn, updatedns=True)
 
     def remove_service(self, principal):
+        """``service_del``. True: removed; False: it was not there."""
+        return self._delete('service_del', principal)
+
+    def _delete(self, command, name, **options):
         try:
-            self._ipa.call('service_del', principal)
+            self._ipa.call(command, name, **options)
         except ipa_exc.NotFound:
             return False
         except ipa_exc.FreeIPAError as exc:
-            raise PermanentError(f'IPA refused service_del {principal}: {_short(exc)} '
+            raise PermanentError(f'IPA refused {command} {name}: {_short(exc)} '
                                  f'(code {error_code(exc)})') from None
         return True
 

@@ -317,3 +317,15 @@ def _results(result, kind, what):
     if not isinstance(result, dict) or not isinstance(result.get('results'), kind):
         raise TransientError(f'Satellite {what}: unreadable answer')
     return result['results']
+
+
+def from_config(conf, dry_run=False, **extra):
+    """The SatelliteClient of ``[satellite]``, or None when ``url`` is not set.
+    A setting that cannot work raises ValueError."""
+    from notify import satellite_opts
+    group = conf[satellite_opts.GROUP]
+    if not group.url:
+        return None
+    return SatelliteClient(group.url, group.username, group.password,
+                           ca_cert=group.ca_cert, organization=group.organization,
+                           timeout=group.timeout, dry_run=dry_run, **extra)

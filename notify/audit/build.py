@@ -7,7 +7,7 @@ from notify.adapters import openstack
 from notify.adapters.ipa import IPAClient
 from notify.adapters.ipa_dns import IPADns
 from notify.adapters.ipa_hosts import IPAHosts
-from notify.adapters.satellite import SatelliteClient
+from notify.adapters import satellite
 from notify.audit import inventory
 from notify.audit.run import Audit
 from notify.audit.satellite import SatelliteAudit
@@ -74,17 +74,11 @@ def build_parts(conf, dry_run=False, locks=None):
 
 def _satellite(conf, dry_run):
     """A Satellite client as the handler builds it, or None without [satellite] url."""
-    group = conf[satellite_opts.GROUP]
-    if not group.url:
-        return None
     try:
-        client = SatelliteClient(group.url, group.username, group.password,
-                                 ca_cert=group.ca_cert, organization=group.organization,
-                                 timeout=group.timeout, dry_run=dry_run,
-                                 max_connections=conf.audit.workers)
+        client = satellite.from_config(conf, dry_run, max_connections=conf.audit.workers)
     except ValueError as exc:
         raise ConfigurationError(str(exc)) from None
-    return SatelliteAudit(client, conf.audit.page_size)
+    return None if client is None else SatelliteAudit(client, conf.audit.page_size)
 
 
 def build_audit(conf, protection, max_removals=None, dry_run=False, locks=None,

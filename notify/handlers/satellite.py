@@ -10,8 +10,7 @@ gone.
 
 import logging
 
-from notify import satellite_opts
-from notify.adapters.satellite import SatelliteClient
+from notify.adapters import satellite
 from notify.errors import printable
 from notify.events import InstanceDeleted
 from notify.handlers import ConfigurationError, Handler
@@ -29,16 +28,11 @@ class SatelliteHostHandler(Handler):
 
     @classmethod
     def from_config(cls, conf, shared):
-        group = conf[satellite_opts.GROUP]
-        if not group.url:
-            return None
         try:
-            client = SatelliteClient(group.url, group.username, group.password,
-                                     ca_cert=group.ca_cert, organization=group.organization,
-                                     timeout=group.timeout, dry_run=shared.dry_run)
+            client = satellite.from_config(conf, shared.dry_run)
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from None
-        return cls(client, shared.nova)
+        return None if client is None else cls(client, shared.nova)
 
     def handle(self, event):
         hosts = self._satellite.hosts_for_instance(event.instance_id)

@@ -6,17 +6,8 @@ import apypie
 import pytest
 import requests
 
-from tests.emulators.foreman import ForemanEmulator
 
 UUID = '4a1f0b52-8c3e-4d2a-9f11-0123456789ab'
-
-
-@pytest.fixture
-def foreman():
-    emulator = ForemanEmulator().start()
-    yield emulator
-    emulator.stop()
-    assert emulator.errors == []
 
 
 def api_for(foreman, tmp_path, username=None, password=None, **kwargs):

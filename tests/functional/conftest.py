@@ -11,7 +11,6 @@ import pytest
 
 from notify.decide import NOVAJOIN_MARKER as MARKER
 from tests import harness
-from tests.emulators.foreman import ForemanEmulator
 from tests.emulators.ipa import IPAEmulator
 from tests.emulators.openstack import OpenStackEmulator
 from tests.fixtures.rabbitmq import RabbitNode
@@ -45,15 +44,6 @@ def cloud():
     emulator.add_project(OTHER_PROJECT, 'Team B')
     yield emulator
     emulator.stop()
-
-
-@pytest.fixture
-def foreman():
-    """A Foreman (Satellite) emulator (tests/emulators/foreman)."""
-    emulator = ForemanEmulator().start()
-    yield emulator
-    emulator.stop()
-    assert emulator.errors == []
 
 
 @pytest.fixture

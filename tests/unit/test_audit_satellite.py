@@ -9,7 +9,6 @@ from notify.adapters.satellite import SatelliteClient
 from notify.audit import AuditAborted, plan
 from notify.audit.satellite import SatelliteAudit
 from notify.errors import TransientError
-from tests.emulators.foreman import ForemanEmulator
 
 LIVE = '12345678-1234-5678-9abc-def012345678'
 LIVE_SWAPPED = '78563412-3412-7856-9abc-def012345678'
@@ -72,14 +71,6 @@ def test_summary_counts_satellite_hosts_apart():
 
 
 # -- the listing ----------------------------------------------------------------
-
-@pytest.fixture
-def foreman():
-    emulator = ForemanEmulator().start()
-    yield emulator
-    emulator.stop()
-    assert emulator.errors == []
-
 
 def audit_of(foreman, page_size=2, **options):
     client = SatelliteClient(foreman.url, foreman.username, foreman.password,

@@ -9,7 +9,6 @@ import pytest
 from notify.adapters import satellite
 from notify.adapters.satellite import SatelliteClient, fact_matches, uuid_forms
 from notify.errors import PermanentError, TransientError
-from tests.emulators.foreman import ForemanEmulator
 from tests.emulators import tls
 
 UUID = '12345678-1234-5678-9abc-def012345678'
@@ -30,14 +29,6 @@ def test_uuid_forms_are_the_uuid_and_its_byte_swapped_form():
 ])
 def test_fact_matches_compares_case_insensitively(value, expected):
     assert fact_matches(value, uuid_forms(UUID)) is expected
-
-
-@pytest.fixture
-def foreman():
-    emulator = ForemanEmulator().start()
-    yield emulator
-    emulator.stop()
-    assert emulator.errors == []
 
 
 def client_for(foreman, **options):
