@@ -80,11 +80,13 @@ def run(args):
     bench = Bench(args, dict(SIZES[mode]), work, report, batching)
     load_before = os.getloadavg()
     log(f'novajoin-notify benchmark ({mode} size, IPA latency {args.ipa_latency * 1000:.0f} '
-        f'ms, batching option {"present" if batching else "ABSENT"}); work directory '
+        f'ms per request + {args.ipa_entry_latency * 1000:.0f} ms per batch entry, '
+        f'batching option {"present" if batching else "ABSENT"}); work directory '
         f'{work}')
     try:
         with RabbitNode(base_dir=os.path.join(work, 'rabbit')) as rabbit, \
-                IPAEmulator(domain=DOMAIN, latency=args.ipa_latency) as ipa, \
+                IPAEmulator(domain=DOMAIN, latency=args.ipa_latency,
+                            entry_latency=args.ipa_entry_latency) as ipa, \
                 OpenStackEmulator() as cloud:
             cloud.latency = args.openstack_latency
             ipa.add_zone(ZONE)
@@ -155,6 +157,10 @@ def main(argv=None):
                         help='10x fewer events (a smoke run of every scenario)')
     parser.add_argument('--ipa-latency', type=float, default=0.020,
                         help='seconds the IPA emulator takes per JSON-RPC call (0.020)')
+    parser.add_argument('--ipa-entry-latency', type=float, default=0.0,
+                        help='seconds the IPA emulator takes per entry of a batch request, '
+                             'on top of --ipa-latency per request: real IPA runs a '
+                             "batch's entries one after another (0)")
     parser.add_argument('--openstack-latency', type=float, default=0.0,
                         help='seconds the keystone/nova/glance emulator takes per request')
     parser.add_argument('--json', default=os.path.join(REPO, 'bench', 'results',
