@@ -42,7 +42,8 @@ class PeriodicAudit:
     def run_once(self):
         with self._try_lock(LOCK) as mine:
             if not mine:
-                LOG.info('periodic audit skipped: another daemon is auditing')
+                LOG.info('periodic audit skipped: another daemon is auditing (or the coordination '
+                         'backend did not answer)')
                 return None
             result = self._make_audit().run(apply=self._apply)
         log_result(LOG, result, self._apply)
