@@ -1,6 +1,11 @@
 import threading
 import time
+import types
 
+import pytest
+
+from notify.coordination import DistributedLocks
+from notify.errors import TransientError
 from notify.locks import KeyedLock
 
 
@@ -40,3 +45,20 @@ def test_none_keys_are_ignored():
     locks = KeyedLock()
     with locks(None, 'x'):
         assert len(locks) == 1
+
+
+def test_a_lock_the_backend_gives_up_on_is_transient():
+    # etcd's tooz driver gives up waiting with tenacity's RetryError, not ToozError.
+    class GivesUp:
+        def acquire(self, blocking):
+            raise RuntimeError('RetryError[<Future state=finished raised TimeoutError>]')
+
+    locks = DistributedLocks.__new__(DistributedLocks)
+    locks._local, locks._timeout = KeyedLock(), 1.0
+    locks._coordinator = types.SimpleNamespace(get_lock=lambda name: GivesUp())
+    with pytest.raises(TransientError, match='coordination backend failed locking web1'):
+        with locks('web1'):
+            pass
+    assert len(locks) == 0
+    with locks.try_lock('audit') as mine:
+        assert mine is False
