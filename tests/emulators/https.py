@@ -7,7 +7,7 @@ import json
 import socket
 import ssl
 import threading
-from http.server import ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Reply(Exception):
@@ -73,3 +73,14 @@ class TLSServer(ThreadingHTTPServer):
                 conn.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1, answering as Apache does, logging nothing."""
+
+    protocol_version = 'HTTP/1.1'
+    server_version = 'Apache'
+    sys_version = ''
+
+    def log_message(self, *args):
+        pass

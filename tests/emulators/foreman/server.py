@@ -6,7 +6,6 @@ import json
 import ssl
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler
 
 from tests.emulators import https
 
@@ -47,14 +46,7 @@ class TLSServer(https.TLSServer):
         super().__init__(address, _Handler, ssl_context)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = 'HTTP/1.1'
-    server_version = 'Apache'
-    sys_version = ''
-
-    def log_message(self, *args):
-        pass
-
+class _Handler(https.QuietHandler):
     def _serve(self):
         try:
             length = int(self.headers.get('Content-Length') or 0)

@@ -7,9 +7,8 @@ import time
 import traceback
 import urllib.parse
 import uuid
-from http.server import BaseHTTPRequestHandler
 
-from tests.emulators.https import TLSServer
+from tests.emulators.https import QuietHandler, TLSServer
 from tests.emulators.openstack.common import SERVICES, UNAVAILABLE, Reply, Request, match
 
 UNKNOWN_PATH = '<unknown>'      # the call counter's template of a path no route knows
@@ -21,14 +20,7 @@ class Server(TLSServer):
         super().__init__(address, handler, ssl_context)
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = 'HTTP/1.1'
-    server_version = 'Apache'
-    sys_version = ''
-
-    def log_message(self, *args):
-        pass
-
+class Handler(QuietHandler):
     def _serve(self):
         serve(self.server.emulator, self)
 
