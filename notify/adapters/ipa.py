@@ -28,6 +28,7 @@ from python_freeipa import exceptions as ipa_exc
 from requests.adapters import HTTPAdapter
 
 from notify import compat, metrics
+from notify.adapters.environment import read_environment_once
 from notify.batch import Batcher
 from notify.errors import PermanentError, TransientError, printable
 
@@ -146,7 +147,8 @@ class IPAClient:
             server = self._servers[index]
             client = self._factory(server, verify_ssl=self._ca_cert, dns_discovery=False)
             conn = _Conn(client, _TimeoutAdapter(self._timeout), server)
-            compat.ipa_http_session(client).mount('https://', conn.adapter)
+            http = read_environment_once(compat.ipa_http_session(client))
+            http.mount('https://', conn.adapter)
             try:
                 self._login(conn)
             except TransientError as exc:
