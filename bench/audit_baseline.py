@@ -84,7 +84,7 @@ def paged(session, service_type, conf, path, key, query, headers=None):
 
 def listings(conf):
     from notify.adapters import openstack
-    from notify.audit.inventory import NOVA_HEADERS
+    from notify.adapters.openstack import NOVA_HEADERS
     started = time.monotonic()
     ipa = ipa_client(conf, min(conf.audit.workers, conf.ipa.max_connections))   # as build.py
     session = openstack.load_session(conf, pool_size=conf.audit.workers)

@@ -17,6 +17,7 @@ from novaclient import client as nova_client
 from novaclient import exceptions as nova_exc
 
 from notify import decide, metrics, opts
+from notify.adapters.environment import read_environment_once
 from notify.batch import Batcher
 from notify.cache import ttl_cached
 from notify.errors import PermanentError, TransientError
@@ -29,6 +30,8 @@ LOG = logging.getLogger(__name__)
 NOVA_MICROVERSION = '2.69'
 # Servers nova lists only when asked: soft-deleted (restorable) ones.
 SOFT_DELETED_FILTER = {'deleted': True, 'status': 'SOFT_DELETED'}
+NOVA_HEADERS = {'OpenStack-API-Version': f'compute {NOVA_MICROVERSION}',
+                'X-OpenStack-Nova-API-Version': NOVA_MICROVERSION}
 
 
 def load_session(conf, pool_size=None):
@@ -37,6 +40,7 @@ def load_session(conf, pool_size=None):
     group = opts.SERVICE_CREDENTIALS
     auth = ks_loading.load_auth_from_conf_options(conf, group)
     session = ks_loading.load_session_from_conf_options(conf, group, auth=auth)
+    read_environment_once(session.session)
     if pool_size:
         adapter = ks_session.TCPKeepAliveAdapter(pool_connections=pool_size,
                                                  pool_maxsize=pool_size)
@@ -125,17 +129,82 @@ class Glance:
         return {k: v for k, v in dict(image).items() if isinstance(v, str)}
 
 
+class Paged:
+    """GET a collection through keystoneauth, following ``<name>_links`` next.
+
+    A listing cut short (a full page without a next link, or anything past the
+    last page) raises ``incomplete``: TransientError for the listener (the work
+    waits), AuditAborted for the audit."""
+
+    def __init__(self, session, service_type, interface, region_name, headers=None,
+                 page_size=1000, incomplete=TransientError):
+        self._session = session
+        self._incomplete = incomplete
+        self._filter = {'service_type': service_type, 'interface': interface,
+                        'region_name': region_name}
+        self._headers = headers or {}
+        self._page_size = page_size
+
+    def _get(self, url, service):
+        with translated_errors(service):
+            kwargs = {'headers': self._headers}
+            if not url.startswith('http'):
+                kwargs['endpoint_filter'] = self._filter
+            return self._session.get(url, **kwargs).json()
+
+    def all(self, path, key, query, service, progress=None, keep=None):
+        """Every item, or ``keep(item)`` of every item: applied page by page, so
+        only what the caller keeps of each item stays in memory."""
+        query = dict(query, limit=self._page_size)
+        url = f'{path}?{urllib.parse.urlencode(query, doseq=True)}'
+        items, full = [], self._page_size
+        while url:
+            body = self._get(url, service)
+            page = body.get(key) or []
+            items += page if keep is None else map(keep, page)
+            if progress:
+                progress(len(page))
+            url = next((link['href'] for link in body.get(f'{key}_links') or ()
+                        if link.get('rel') == 'next'), None)
+            if url is not None:
+                full = len(page)    # the server's page size (its max_limit may be lower)
+            elif page:
+                self._check_last_page(path, key, query, service, page, full)
+        return items
+
+    def first_page(self, path, key, query, service):
+        """One page as the server sizes it (no limit, no marker)."""
+        return self._get(f'{path}?{urllib.parse.urlencode(query, doseq=True)}',
+                         service).get(key) or []
+
+    def _check_last_page(self, path, key, query, service, page, full):
+        """nova and neutron link a next page after every full one: a full page
+        without that link, or anything past the last page, means the listing was
+        cut short and cannot be trusted."""
+        if len(page) >= full:
+            raise self._incomplete(f'{service} paging stopped early: a full page of {key} '
+                               f'without a link to the next one')
+        probe = dict(query, marker=page[-1]['id'])
+        if self._get(f'{path}?{urllib.parse.urlencode(probe, doseq=True)}', service).get(key):
+            raise self._incomplete(f'{service} paging stopped early: {key} exist past the '
+                               f'last page it linked')
+
+
 class Nova:
     """Which instances nova still has, for the ownership check.
 
     Ownership checks of concurrent notifications within ``batch_window`` are one
     nova query (a regex naming all their hostnames), split again per hostname.
+    The listings are plain paged GETs: novaclient's listing also rewrites its
+    shell-completion cache files under ~/.novaclient, behind one process-wide
+    lock, on every call.
     """
 
     def __init__(self, session, interface, region_name, batch_window=0.0, batch_size=50,
                  senders=4, cells_ttl=10.0):
         self._client = nova_client.Client(NOVA_MICROVERSION, session=session,
                                           endpoint_type=interface, region_name=region_name)
+        self._paged = Paged(session, 'compute', interface, region_name, NOVA_HEADERS)
         self._cells = ttl_cached(lambda _key: self._down_cell_probe(), cells_ttl, 1)
         self._batcher = None
         if batch_window > 0 and batch_size > 1:
@@ -159,14 +228,7 @@ class Nova:
         return [found[args[0]] for _, args, _ in calls]
 
     def _down_cell_probe(self):
-        """Why nova cannot tell now (a down cell), or None. A filtered or paged
-        listing silently skips the servers of a down cell, even at 2.69; only an
-        unfiltered one shows them, as UNKNOWN minimal records, first."""
-        with translated_errors('nova'):
-            servers = self._client.servers.list(detailed=False,
-                                                search_opts={'all_tenants': True})
-        return decide.listing_problem([decide.ServerRecord(
-            s.id, '', '', getattr(s, 'status', '') or '') for s in servers])
+        return down_cell_problem(self._paged)
 
     def cells_problem(self):
         """The down-cell probe's answer, asked at most every ``cells_ttl`` seconds."""
@@ -184,10 +246,9 @@ class Nova:
         # nova leaves soft-deleted servers out unless deleted ones are asked for;
         # they can be restored, so they are live here too.
         for extra in ({}, SOFT_DELETED_FILTER):
-            with translated_errors('nova'):
-                servers += [_record(s) for s in self._client.servers.list(
-                    search_opts=dict({'all_tenants': True, 'hostname': pattern}, **extra),
-                    limit=-1)]
+            servers += self._paged.all('/servers/detail', 'servers', dict(
+                {'all_tenants': 'True', 'hostname': pattern}, **extra), 'nova',
+                keep=server_record)
         problem = decide.listing_problem(servers, names)
         if problem:
             raise TransientError(problem)
@@ -204,7 +265,7 @@ class Nova:
                 s = self._client.servers.get(instance_id)
             except nova_exc.NotFound:
                 return None
-        problem = decide.listing_problem([_record(s)])
+        problem = decide.listing_problem([server_record(s.to_dict())])
         if problem:
             raise TransientError(f'instance {instance_id}: {problem}')
         image = getattr(s, 'image', None)
@@ -216,13 +277,22 @@ class Nova:
             status=getattr(s, 'status', ''))
 
 
-def _record(server):
-    """A novaclient Server as decide.ServerRecord (hostname None: nova hid it)."""
-    hostname = getattr(server, 'OS-EXT-SRV-ATTR:hostname', None)
+def down_cell_problem(paged):
+    """Why nova cannot tell now (a down cell), or None. A filtered or paged
+    listing silently skips the servers of a down cell, even at 2.69; only an
+    unfiltered one shows them, as UNKNOWN minimal records, first."""
+    servers = paged.first_page('/servers', 'servers', {'all_tenants': 'True'}, 'nova')
+    return decide.listing_problem([decide.ServerRecord(
+        s.get('id'), '', '', s.get('status') or '') for s in servers])
+
+
+def server_record(server):
+    """A server of a nova listing (its JSON) as decide.ServerRecord; hostname None:
+    nova hid it."""
+    hostname = server.get('OS-EXT-SRV-ATTR:hostname')
     return decide.ServerRecord(
-        id=server.id, hostname=hostname if isinstance(hostname, str) else None,
-        project_id=getattr(server, 'tenant_id', None) or '',
-        status=getattr(server, 'status', '') or '')
+        id=server.get('id'), hostname=hostname if isinstance(hostname, str) else None,
+        project_id=server.get('tenant_id') or '', status=server.get('status') or '')
 
 
 @dataclasses.dataclass(frozen=True)

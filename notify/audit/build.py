@@ -8,7 +8,7 @@ from notify.adapters.ipa import IPAClient
 from notify.adapters.ipa_dns import IPADns
 from notify.adapters.ipa_hosts import IPAHosts
 from notify.adapters import satellite
-from notify.audit import inventory
+from notify.audit import AuditAborted, inventory
 from notify.audit.run import Audit
 from notify.audit.satellite import SatelliteAudit
 from notify.coordination import make_locks
@@ -51,8 +51,8 @@ def build_parts(conf, dry_run=False, locks=None):
     naming = InstanceNaming(conf.ipa.domain, keystone)
     neutron_paged = None
     if conf.dns.manage_floating_ips:
-        neutron_paged = inventory.Paged(session, 'network', sc.interface, sc.region_name,
-                                        page_size=audit.page_size)
+        neutron_paged = openstack.Paged(session, 'network', sc.interface, sc.region_name,
+                                        page_size=audit.page_size, incomplete=AuditAborted)
     return Parts(
         ipa=ipa,
         ipa_inventory=inventory.IPAInventory(ipa, naming.domain, naming.per_project),
@@ -60,8 +60,9 @@ def build_parts(conf, dry_run=False, locks=None):
         nova=openstack.Nova(session, sc.interface, sc.region_name,
                             batch_window=conf.listener.lookup_batch_window,
                             batch_size=conf.ipa.batch_size),
-        nova_paged=inventory.Paged(session, 'compute', sc.interface, sc.region_name,
-                                   headers=inventory.NOVA_HEADERS, page_size=audit.page_size),
+        nova_paged=openstack.Paged(session, 'compute', sc.interface, sc.region_name,
+                                   headers=openstack.NOVA_HEADERS, page_size=audit.page_size,
+                                   incomplete=AuditAborted),
         neutron_paged=neutron_paged,
         naming=naming,
         enrollment=Enrollment(openstack.Glance(session, sc.interface, sc.region_name,

@@ -8,21 +8,23 @@ cell (``UNKNOWN`` servers), servers without their hostname.
 
 import datetime
 import logging
-import urllib.parse
 
 from python_freeipa import exceptions as ipa_exc
 
 from notify import decide
 from notify.adapters.ipa_dns import dns_text
 from notify.adapters.ipa_hosts import host_facts
-from notify.adapters.openstack import (NOVA_MICROVERSION, SOFT_DELETED_FILTER,
-                                       translated_errors)
+from notify.adapters.openstack import SOFT_DELETED_FILTER, down_cell_problem, server_record
 from notify.audit import AuditAborted
 from notify.audit.plan import Host
 
 LOG = logging.getLogger(__name__)
 
 BATCH = 100        # host_show calls per IPA batch request
+
+
+def _fqdns(values):
+    return frozenset(str(v).rstrip('.').lower() for v in values or ())
 
 
 def _chunks(items, size):
@@ -91,10 +93,16 @@ class IPAInventory:
                 if isinstance(answer, Exception):
                     raise answer
                 entry = answer['result']
-                hosts[name] = Host(host_facts(entry), enrolled_age(entry, now))
+                hosts[name] = Host(host_facts(entry), enrolled_age(entry, now),
+                                   _fqdns(entry.get('managing_host')) - {name})
             if progress:
                 progress(len(chunk))
         return hosts
+
+    def service_managers(self):
+        """Every host that manages some IPA service (one service_find)."""
+        return frozenset().union(*(_fqdns(entry.get('managedby_host'))
+                                   for entry in self._complete('service_find', all=True)))
 
     def records(self):
         """{fqdn: [A/AAAA values]} in every IPA zone under the domain."""
@@ -129,69 +137,11 @@ class IPAInventory:
         return hosts, services
 
 
-class Paged:
-    """GET a collection through keystoneauth, following ``<name>_links`` next."""
-
-    def __init__(self, session, service_type, interface, region_name, headers=None,
-                 page_size=1000):
-        self._session = session
-        self._filter = {'service_type': service_type, 'interface': interface,
-                        'region_name': region_name}
-        self._headers = headers or {}
-        self._page_size = page_size
-
-    def _get(self, url, service):
-        with translated_errors(service):
-            kwargs = {'headers': self._headers}
-            if not url.startswith('http'):
-                kwargs['endpoint_filter'] = self._filter
-            return self._session.get(url, **kwargs).json()
-
-    def all(self, path, key, query, service, progress=None, keep=None):
-        """Every item, or ``keep(item)`` of every item: applied page by page, so
-        only what the caller keeps of each item stays in memory."""
-        query = dict(query, limit=self._page_size)
-        url = f'{path}?{urllib.parse.urlencode(query, doseq=True)}'
-        items, full = [], self._page_size
-        while url:
-            body = self._get(url, service)
-            page = body.get(key) or []
-            items += page if keep is None else map(keep, page)
-            if progress:
-                progress(len(page))
-            url = next((link['href'] for link in body.get(f'{key}_links') or ()
-                        if link.get('rel') == 'next'), None)
-            if url is not None:
-                full = len(page)    # the server's page size (its max_limit may be lower)
-            elif page:
-                self._check_last_page(path, key, query, service, page, full)
-        return items
-
-    def first_page(self, path, key, query, service):
-        """One page as the server sizes it (no limit, no marker)."""
-        return self._get(f'{path}?{urllib.parse.urlencode(query, doseq=True)}',
-                         service).get(key) or []
-
-    def _check_last_page(self, path, key, query, service, page, full):
-        """nova and neutron link a next page after every full one: a full page
-        without that link, or anything past the last page, means the listing was
-        cut short and cannot be trusted."""
-        if len(page) >= full:
-            raise AuditAborted(f'{service} paging stopped early: a full page of {key} '
-                               f'without a link to the next one')
-        probe = dict(query, marker=page[-1]['id'])
-        if self._get(f'{path}?{urllib.parse.urlencode(probe, doseq=True)}', service).get(key):
-            raise AuditAborted(f'{service} paging stopped early: {key} exist past the '
-                               f'last page it linked')
-
-
 def nova_servers(paged, progress=None):
     """Every server of every project (decide.ServerRecord, metadata, image id)."""
     # Paged listings skip a down cell's servers silently; an unfiltered one shows
     # them (2.69) as UNKNOWN, first.
-    probe = paged.first_page('/servers', 'servers', {'all_tenants': 'True'}, 'nova')
-    problem = decide.listing_problem([decide.ServerRecord(s.get('id'), '', '',
-                                                          s.get('status', '')) for s in probe])
+    problem = down_cell_problem(paged)
     if problem:
         raise AuditAborted(f'nova cannot list every instance: {problem}')
     servers = paged.all('/servers/detail', 'servers', {'all_tenants': 'True'}, 'nova',
@@ -208,12 +158,8 @@ def nova_servers(paged, progress=None):
 
 def _server_facts(s):
     """(decide.ServerRecord, (metadata, image id)): what the audit uses of a server."""
-    hostname = s.get('OS-EXT-SRV-ATTR:hostname')
     image = s.get('image')
-    return (decide.ServerRecord(s['id'], hostname if isinstance(hostname, str) else None,
-                                s.get('tenant_id') or '', s.get('status', '')),
+    return (server_record(s),
             (s.get('metadata') or {}, image.get('id') if isinstance(image, dict) else None))
 
 
-NOVA_HEADERS = {'OpenStack-API-Version': f'compute {NOVA_MICROVERSION}',
-                'X-OpenStack-Nova-API-Version': NOVA_MICROVERSION}
