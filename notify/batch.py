@@ -49,13 +49,18 @@ class Batcher:
         future = concurrent.futures.Future()
         with self._cond:
             self._pending.append((method, args, options, future))
-            self._cond.notify()
-        done, _ = concurrent.futures.wait([future], timeout=self._timeout)
-        if not done:
+            # The collector needs waking only to open a window or to close a full
+            # one: not once per call (each wake-up is a thread switch).
+            if len(self._pending) == 1 or len(self._pending) >= self._max_size:
+                self._cond.notify()
+        try:
+            return future.result(timeout=self._timeout)
+        except concurrent.futures.TimeoutError:
+            if future.done():       # the call's own answer was a TimeoutError
+                return future.result()
             future.cancel()   # not sent yet: it never will be
             raise TransientError(f'{self._name}: no answer to {method} within '
-                                 f'{self._timeout:.0f}s')
-        return future.result()
+                                 f'{self._timeout:.0f}s') from None
 
     # -- collecting ---------------------------------------------------------
 

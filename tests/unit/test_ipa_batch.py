@@ -130,3 +130,20 @@ def test_writes_per_batch_are_capped_reads_are_not():
     assert all(sum(m == 'host_del' for m, _, _ in b) <= 2 for b in sent), sent
     assert max(sum(m == 'host_show' for m, _, _ in b) for b in sent) >= 3, \
         'reads are not held back by the write cap'
+
+
+def test_a_call_whose_own_answer_is_a_timeout_gets_that_answer():
+    def one(method, args, options):
+        raise TimeoutError('read timed out')   # e.g. the request's own socket timeout
+
+    batcher = Batcher(one, None, window=0.0, max_size=10, senders=1, timeout=5)
+    with pytest.raises(TimeoutError, match='read timed out'):
+        batcher.call('host_show', ('a',), {})
+
+
+def test_a_full_batch_goes_out_before_its_window_ends():
+    rec = Recorder()
+    batcher = Batcher(rec.one, rec.many, window=30, max_size=3, senders=1, timeout=10)
+    results = run_concurrently(batcher, ['a', 'b', 'c'])   # joins within 10 s
+    assert results == {n: {'batched': n} for n in 'abc'}
+    assert [len(b) for b in rec.batches] == [3]
