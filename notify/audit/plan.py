@@ -29,6 +29,7 @@ class Host:
     """One IPA host as the audit sees it."""
     facts: decide.HostFacts
     age: float | None          # seconds since enrollment, None: unknown
+    manages: frozenset = frozenset()   # hosts it manages (IPA's managing_host), itself out
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,6 +55,13 @@ class Snapshot:
     project_zones: bool = False
     server_ids: frozenset = frozenset()   # lower-case ids of every server nova listed
     satellite: tuple = ()      # SatHost of every Satellite host ([satellite] url set)
+    service_managers: frozenset = frozenset()   # hosts managing any IPA service
+
+    def manages_anything(self, fqdn):
+        """Whether IPA showed, when read, that the host manages another host or a
+        service: only then must its removal take TripleO relations into account."""
+        host = self.hosts.get(fqdn)
+        return host is None or bool(host.manages) or fqdn in self.service_managers
 
 
 def _candidate(fqdn, host, snapshot, protection, min_age):

@@ -49,6 +49,7 @@ class Audit:
         with self._progress('IPA hosts', len(names)) as bar:
             hosts = self.p.ipa_inventory.hosts(names, now, bar.update)
         records = self.p.ipa_inventory.records()
+        service_managers = self.p.ipa_inventory.service_managers()
         satellite = ()
         if self.p.satellite:     # before nova, as IPA: a host registered later is spared
             with self._progress('Satellite hosts') as bar:
@@ -67,7 +68,7 @@ class Audit:
         return plan.Snapshot(hosts, live, frozenset(unresolved), records, fip_owner,
                              project_zones=self.p.naming.per_project,
                              server_ids=frozenset(str(s.id).lower() for s in servers),
-                             satellite=satellite)
+                             satellite=satellite, service_managers=service_managers)
 
     def _live(self, servers):
         live, unresolved, fqdn_of = {}, set(), {}
@@ -125,14 +126,14 @@ class Audit:
         stale = [f for f in findings if f.action in ('remove', 'add')]
         if not apply:
             return Result(findings, EXIT_STALE if stale else EXIT_CLEAN)
-        return self._apply(findings)
+        return self._apply(findings, snapshot)
 
-    def _apply(self, findings):
+    def _apply(self, findings, snapshot):
         result = Result(list(findings), EXIT_CLEAN)
         todo = [f for f in findings if f.action in ('remove', 'add')]
         with self._progress('changes', len(todo)) as bar, \
                 concurrent.futures.ThreadPoolExecutor(self._workers) as pool:
-            futures = {pool.submit(self._apply_one, f): f for f in todo}
+            futures = {pool.submit(self._apply_one, f, snapshot): f for f in todo}
             for future in concurrent.futures.as_completed(futures):
                 finding = futures[future]
                 try:
@@ -153,7 +154,7 @@ class Audit:
             result.exit_code = EXIT_STALE
         return result
 
-    def _apply_one(self, finding):
+    def _apply_one(self, finding, snapshot):
         if finding.kind == 'record':
             self.p.dns.apply(list(finding.changes))
             LOG.info('audit: %s record %s', 'added' if finding.action == 'add' else 'removed',
@@ -169,9 +170,14 @@ class Audit:
             if owners:
                 return plan.Finding('host', fqdn, 'keep', f'live instance(s) '
                                     f'{", ".join(owners)} appeared meanwhile')
-            managed_hosts, managed_services = self.p.ipa_inventory.managed(fqdn)
-            extra = plan.plan_managed(fqdn, '', managed_hosts, managed_services,
-                                      self._protection)
+            extra = []
+            # IPA's relations afresh, but only for a host the snapshot showed managing
+            # something (a TripleO node): a relation added since is at worst left
+            # behind, never wrongly removed.
+            if snapshot.manages_anything(fqdn):
+                managed_hosts, managed_services = self.p.ipa_inventory.managed(fqdn)
+                extra = plan.plan_managed(fqdn, '', managed_hosts, managed_services,
+                                          self._protection)
             self.p.hosts.remove(fqdn)
             LOG.info('audit: removed IPA host %s: %s', fqdn, finding.reason)
             return self._apply_managed(fqdn, extra)

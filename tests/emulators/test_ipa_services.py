@@ -47,7 +47,10 @@ def test_service_add_show_find_del(emu, client):
     assert result['managedby_host'] == [VIP] and result['has_keytab'] is False
     assert result['dn'] == \
         f'krbprincipalname={HTTP_VIP},cn=services,cn=accounts,dc=example,dc=test'
-    assert 'managedby_host' not in client.service_show(HTTP_VIP, o_no_members=True)['result']
+    assert 'managedby_host' not in client.service_show(HTTP_VIP, o_all=False,
+                                                       o_no_members=True)['result']
+    # all reads every attribute: no_members does not hide them then (LDAPRetrieve)
+    assert client.service_show(HTTP_VIP, o_no_members=True)['result']['managedby_host'] == [VIP]
 
     with pytest.raises(ipa_exc.NotFound) as info:
         client.service_show('HTTP/nothing.example.test')
@@ -57,8 +60,11 @@ def test_service_add_show_find_del(emu, client):
     found = client.service_find(VIP)
     assert found['count'] == 1 and found['summary'] == '1 service matched'
     assert found['result'][0]['krbprincipalname'] == [HTTP_VIP]
-    assert 'managedby_host' not in found['result'][0]              # no_members by default
+    assert 'managedby_host' not in client.service_find(VIP, o_all=False)['result'][0], \
+        'find commands default to no_members'
     assert client.service_find(VIP, o_no_members=False)['result'][0]['managedby_host'] == [VIP]
+    # with all, IPA reads every attribute and converts managedby anyway
+    assert client.service_find(VIP, o_all=True)['result'][0]['managedby_host'] == [VIP]
     assert client.service_find('http/')['count'] == 0              # krbprincipalname: caseExact
     every = client.service_find()
     assert every['summary'] == f'{every["count"]} services matched'

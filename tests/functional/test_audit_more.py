@@ -26,11 +26,28 @@ def test_orphan_tripleo_node_takes_what_it_alone_manages(tmp_path, ipa, cloud, e
     ipa.add_service(f'HTTP/{sub}', managed_by=[node])
     shared_vip = 'vip.example.test'
     ipa.add_host(shared_vip, description=MARKER, managedby=[node, 'live1.example.test'])
+    ipa.add_service(f'HTTP/{shared_vip}', managed_by=[node, 'live1.example.test'])
     proc = audit(tmp_path, ipa, cloud, '--apply', '--max-removals', '10')
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert not ipa.has_host(node) and not ipa.has_host(sub)
     assert not ipa.has_service(f'HTTP/{sub}')
     assert ipa.has_host(shared_vip)                 # live1 still manages it
+    assert ipa.has_service(f'HTTP/{shared_vip}')    # and this service
+
+
+def test_relations_are_read_again_only_for_hosts_that_manage_something(
+        tmp_path, ipa, cloud, estate):
+    node = enrolled(ipa, 'ctl-8')
+    ipa.add_service(f'HTTP/{node}', managed_by=[node])    # manages a service only
+    ipa.reset_stats()
+    proc = audit(tmp_path, ipa, cloud, '--apply', '--max-removals', '10')
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not any(ipa.has_host(f'orphan{i}.example.test') for i in (1, 2, 3))
+    assert not ipa.has_host(node) and not ipa.has_service(f'HTTP/{node}')
+    calls = ipa.stats['calls'] + ipa.stats['batch_calls']
+    # the snapshot's listing and one relation read for ctl-8; none for the orphans
+    assert calls['host_find'] == 2, calls
+    assert calls['service_find'] == 2, calls     # the snapshot's index, then ctl-8
 
 
 def test_instance_appearing_meanwhile_keeps_its_host(tmp_path, ipa, cloud, estate):

@@ -3,6 +3,7 @@
 import uuid
 
 from .errors import IPAError, _err, _not_found, _pkey_to_value
+from .hostgroups import members_visible
 from .params import Param, _normalize_hostname
 
 
@@ -165,7 +166,7 @@ class ServicesMixin:
             if svc['managedby']:
                 if p.get('raw'):
                     entry['managedby'] = [self._host_dn(m) for m in svc['managedby']]
-                elif not p.get('no_members'):
+                elif members_visible(p):    # find's no_members yields to all
                     entry['managedby_host'] = list(svc['managedby'])
             if keytab:
                 entry['has_keytab'] = svc['has_keytab']
