@@ -7,7 +7,7 @@ Scenarios:
   1 ignored   notifications the daemon must skip: daemon vs a plain oslo.messaging
               listener with a do-nothing endpoint, each draining a preloaded queue
   2 deletes   enrolled deletes from a preloaded queue: (a) batching off vs the
-              IPA-bound ideal max_connections / ipa_latency, (b) batching on vs
+              IPA-bound ideal max_connections / (2 x ipa_latency), (b) batching on vs
               (c) the old novajoin call pattern (bench/baseline_old.py)
   3 requests  IPA requests per enrolled delete: a lone event, and the burst of 2b
   4 latency   publish -> host gone in IPA at a steady rate: p50, p99
