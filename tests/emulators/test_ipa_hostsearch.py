@@ -90,6 +90,24 @@ def test_managing_host_with_all_and_man_host_filters(emu, client):
     assert err.value.message == 'nosuch.example.test: host not found'
 
 
+def test_managing_host_follows_every_change_of_managedby(emu, client):
+    def managing():
+        return call(client, 'host_show', 'ctl0.example.test', all=True)['result'].get(
+            'managing_host')
+
+    emu.add_host('ctl0.example.test')
+    assert managing() == ['ctl0.example.test']
+    emu.add_host('vip.example.test', managedby=['ctl0.example.test'])
+    emu.add_host('db.example.test')
+    assert managing() == ['ctl0.example.test', 'vip.example.test']
+    call(client, 'host_add_managedby', 'db.example.test', host=['ctl0.example.test'])
+    assert managing() == ['ctl0.example.test', 'db.example.test', 'vip.example.test']
+    call(client, 'host_remove_managedby', 'vip.example.test', host=['ctl0.example.test'])
+    assert managing() == ['ctl0.example.test', 'db.example.test']
+    call(client, 'host_del', 'db.example.test')
+    assert managing() == ['ctl0.example.test']
+
+
 def test_member_filters_for_objects_the_emulator_lacks(emu, client):
     emu.add_host('vm1.example.test')
     assert call(client, 'host_find', in_netgroup=['ng'])['count'] == 0

@@ -68,6 +68,8 @@ class IPAEmulator(TransportMixin, SessionsMixin, CommandsMixin, BatchMixin, Faul
 
         self._lock = threading.RLock()
         self._hosts = {}
+        self._managing = (None, {})   # (hosts version, index): see _managing_index
+        self._hosts_version = 0
         self._hostgroups = {}
         self._services = {}
         self._masters = {self.master}

@@ -74,6 +74,7 @@ class HostDeleteMixin:
                     host=fqdn, reason=reason))
         self._check_access('host_del', {'fqdn': fqdn})
         del self._hosts[fqdn]
+        self._hosts_version += 1
         self.host_removed_at.append((time.monotonic(), fqdn))
         self._forget_host_memberships(fqdn)
         # 389-ds referential integrity (referint-membership-attr: managedby)

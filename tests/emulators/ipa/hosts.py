@@ -119,6 +119,7 @@ class HostsMixin:
 
     def _create_host(self, fqdn, attrs, managedby=None, has_keytab=False, created=None):
         created = _utc(created or datetime.datetime.now(datetime.timezone.utc))
+        self._hosts_version += 1
         self._hosts[fqdn] = {
             'fqdn': fqdn,
             'attrs': attrs,
@@ -183,11 +184,17 @@ class HostsMixin:
         self._memberof_entry(entry, p, host=host['fqdn'])
 
     def _managing_index(self):
-        """{fqdn: sorted hosts it manages} (get_managed_hosts for every host)."""
+        """{fqdn: sorted hosts it manages} (get_managed_hosts for every host), made
+        again only after hosts or their managedby changed (``_hosts_version``): a
+        batch of host_show --all over every host stays linear."""
+        version, index = self._managing
+        if version == self._hosts_version:
+            return index
         index = {}
         for fqdn in sorted(self._hosts):
             for manager in self._hosts[fqdn]['managedby']:
                 index.setdefault(manager, []).append(fqdn)
+        self._managing = (self._hosts_version, index)
         return index
 
     def _host_all_entry(self, entry, host, p, managing=None):
@@ -211,7 +218,7 @@ class HostsMixin:
             if p.get('raw'):
                 entry['managing'] = [self._host_dn(m) for m in managing]
             else:
-                entry['managing_host'] = managing
+                entry['managing_host'] = list(managing)
 
     def _apply_attr_options(self, attrs, p):
         """setattr/addattr/delattr on a host's attribute dict."""

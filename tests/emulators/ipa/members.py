@@ -48,6 +48,7 @@ class MembersMixin:
                 else:
                     managedby.remove(fqdn)
                     completed += 1
+        self._hosts_version += 1     # a host's managedby may have changed
         return completed, {'managedby': {'host': failed}}
 
     def _host_add_managedby(self, p, ctx):
