@@ -19,9 +19,10 @@ from notify.decide import NOVAJOIN_MARKER as MARKER
 OLD = '20250101000000Z'              # enrolled long ago (krblastpwdchange), as test_audit
 # 198.19.0.0/16 (RFC 2544 benchmark space, the other half of bench.traffic's /15):
 # floating IPs from 198.19.0.1, the orphans' addresses from 198.19.128.1, the
-# host_del baseline's from 198.19.192.1. Nothing is ever sent to them.
+# host_del baseline's from 198.19.192.1, the daemon baseline's from 198.19.224.1.
+# Nothing is ever sent to them.
 REVERSE_ZONE = '19.198.in-addr.arpa.'
-FIP_BASE, ORPHAN_BASE, SPARE_BASE = 0, 128 * 250, 192 * 250
+FIP_BASE, ORPHAN_BASE, SPARE_BASE, DAEMON_BASE = 0, 128 * 250, 192 * 250, 224 * 250
 
 
 def address(seq):

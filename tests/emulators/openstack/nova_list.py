@@ -96,7 +96,7 @@ class ServerList:
             if emu._down_cells and not self.cell_down_support and not emu.skip_down_cells:
                 raise nova_error(500, NOVA_EXCEPTION)
             found = [r for r in emu._servers.values()
-                     if not emu.in_down_cell(r) and all(m(r) for m in matches)]
+                     if all(m(r) for m in matches) and not emu.in_down_cell(r)]
             found.sort(key=functools.cmp_to_key(cmp))
             truncated = False
             cap = emu.truncate_server_lists
@@ -191,14 +191,17 @@ class ServerList:
             self.project = self.token['project_id']
             matches.append(lambda r, p=self.project: r['project_id'] == p)
 
+        patterns = []
         for field in ('name', 'hostname'):
             if field in opts:
                 try:
                     rx = re.compile(opts[field])
                 except re.error:
                     raise nova_error(500, DB_ERROR) from None
-                matches.append(lambda r, rx=rx, f=field: rx.search(str(r[f])) is not None)
-        return matches
+                patterns.append(lambda r, rx=rx, f=field: rx.search(str(r[f])) is not None)
+        # every predicate must hold: the most selective (the patterns) are tried first,
+        # which keeps a filtered listing of a large estate cheap for the emulator
+        return patterns + matches
 
     def _paging(self):
         req, q = self.req, self.req.query
