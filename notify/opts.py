@@ -42,10 +42,12 @@ listener_opts = [
                       'broker after its attempts failed, so a long outage never turns '
                       'into a hot redelivery loop: the daemon hands back at most '
                       'rabbit_qos_prefetch_count / requeue_delay messages per second.'),
-    cfg.FloatOpt('lookup_batch_window', default=0.01, min=0.0,
+    cfg.FloatOpt('lookup_batch_window', default=0.05, min=0.0,
                  help='Seconds the nova look-ups of concurrent instance deletes (is the '
                       'name still carried by a live instance?) are gathered into one '
-                      'nova query. 0: one query per delete.'),
+                      'nova query (two requests: live and soft-deleted servers). A '
+                      'delete waits this long before nova is asked; under a burst one '
+                      'query then answers tens of deletes. 0: one query per delete.'),
     cfg.FloatOpt('watchdog_stall', default=300.0, min=1.0,
                  help='Under systemd with WatchdogSec: the daemon stops pinging the '
                       'watchdog (so systemd restarts it) when notifications are in '
