@@ -4,7 +4,8 @@ Workers handling notifications at the same time each make their own calls (an
 IPA command, a nova look-up). Calls arriving within ``window`` seconds of each
 other (up to ``max_size``, of which at most ``max_writes`` change something)
 are sent as one batch (an IPA ``batch`` request, one nova query); a lone call
-goes out as itself. Every caller gets its own result, or its own error: one
+goes out as itself. With ``spread``, a window of many calls goes out as several
+batches side by side (at least ``spread`` calls each, one per sender at most). Every caller gets its own result, or its own error: one
 failing entry of a batch fails only the notification it belongs to. Several
 batches may be in flight at once.
 
@@ -28,7 +29,8 @@ DEFAULT_TIMEOUT = 300.0
 
 class Batcher:
     def __init__(self, send_one, send_batch, window=0.01, max_size=50, senders=8,
-                 name='batcher', timeout=DEFAULT_TIMEOUT, max_writes=None, is_write=None):
+                 name='batcher', timeout=DEFAULT_TIMEOUT, max_writes=None, is_write=None,
+                 spread=None):
         self._send_one = send_one        # (method, args, options) -> result
         self._send_batch = send_batch    # [(method, args, options)] -> [result | exception]
         self._window = window
@@ -37,6 +39,8 @@ class Batcher:
         self._is_write = is_write or (lambda method: False)
         self._timeout = timeout
         self._name = name
+        self._senders = senders
+        self._spread = spread
         self._pending = []
         self._cond = threading.Condition()
         self._pool = concurrent.futures.ThreadPoolExecutor(senders,
@@ -76,8 +80,27 @@ class Batcher:
                         break
                     self._cond.wait(left)
                 items = self._take()
-            if items:
-                self._pool.submit(self._send, items)
+            for chunk in self._chunks(items):
+                self._pool.submit(self._send, chunk)
+
+    def _chunks(self, items):
+        """The calls of one window as the batches to send. With ``spread``, a window
+        holding more than ``spread`` calls is shared out among up to ``senders``
+        batches of at least ``spread`` calls each, sent side by side: a server that
+        runs a batch's entries one after another (IPA) then works on them over
+        several connections instead of one."""
+        if not items:
+            return []
+        if not self._spread or len(items) <= self._spread:
+            return [items]
+        count = min(self._senders, -(-len(items) // self._spread))
+        size, extra = divmod(len(items), count)
+        chunks, start = [], 0
+        for index in range(count):
+            end = start + size + (index < extra)
+            chunks.append(items[start:end])
+            start = end
+        return chunks
 
     def _take(self):
         """The next batch: pending calls in order, at most max_size, at most

@@ -96,7 +96,9 @@ ipa_opts = [
                     'request: IPA runs the entries of a batch one after another, and '
                     'host_del may revoke certificates. A batch request may take '
                     '[ipa] timeout plus a tenth of it per change and a fiftieth of '
-                    'it per look-up.'),
+                    'it per look-up. For the same reason a window gathering more '
+                    'than twice this many calls goes out as several batch requests '
+                    'side by side, over up to max_connections sessions.'),
     cfg.ListOpt('enrollment_markers', default=['IPA host for OpenStack'],
                 help='Safety: an IPA host is removed only when its description is one '
                      'of these, which the enrollment service writes when it creates '

@@ -127,7 +127,10 @@ class IPAClient:
             self._batcher = Batcher(self._call_direct, self._call_batch, batch_window,
                                     batch_size, senders=max_connections, name='ipa-batch',
                                     timeout=self.call_timeout, max_writes=batch_max_writes,
-                                    is_write=WRITE_COMMANDS.__contains__)
+                                    is_write=WRITE_COMMANDS.__contains__,
+                                    # IPA runs a batch's entries one after another:
+                                    # a large window goes out over several sessions
+                                    spread=2 * batch_max_writes)
 
     def request_timeout(self, calls=()):
         """Seconds one request of these batched calls may take ([ipa] timeout alone)."""

@@ -147,3 +147,31 @@ def test_a_full_batch_goes_out_before_its_window_ends():
     results = run_concurrently(batcher, ['a', 'b', 'c'])   # joins within 10 s
     assert results == {n: {'batched': n} for n in 'abc'}
     assert [len(b) for b in rec.batches] == [3]
+
+
+def test_a_large_window_is_shared_out_among_the_senders():
+    rec = Recorder()
+    gate = threading.Barrier(41, timeout=10)
+    batcher = Batcher(rec.one, rec.many, window=0.5, max_size=50, senders=4, spread=10)
+    names = [f'y{i}' for i in range(40)]
+
+    def work(name):
+        gate.wait()
+        results[name] = batcher.call('host_show', (name,), {})
+
+    results = {}
+    threads = [threading.Thread(target=work, args=(n,)) for n in names]
+    [t.start() for t in threads]
+    gate.wait()
+    [t.join(10) for t in threads]
+    assert results == {n: {'batched': n} for n in names}
+    assert sorted(len(b) for b in rec.batches) == [10, 10, 10, 10]
+
+
+@pytest.mark.parametrize('spread, calls, sizes', [(None, 30, [30]), (10, 10, [10]),
+                                                  (10, 25, [8, 8, 9]), (4, 30, [10, 10, 10])])
+def test_how_a_window_is_shared_out(spread, calls, sizes):
+    batcher = Batcher(None, None, max_size=50, senders=3, spread=spread)
+    chunks = batcher._chunks(list(range(calls)))
+    assert sorted(len(c) for c in chunks) == sizes
+    assert [x for c in chunks for x in c] == list(range(calls))     # order kept
