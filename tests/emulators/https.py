@@ -66,11 +66,13 @@ class TLSServer(ThreadingHTTPServer):
         pass
 
     def close_connections(self):
+        """Cut every open connection: TCP shutdown under the TLS layer, so a
+        handler blocked reading it sees the end at once."""
         with self.connections_lock:
             conns = list(self.connections)
         for conn in conns:
             try:
-                conn.shutdown(socket.SHUT_RDWR)
+                socket.socket.shutdown(conn, socket.SHUT_RDWR)
             except OSError:
                 pass
 
@@ -81,6 +83,9 @@ class QuietHandler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     server_version = 'Apache'
     sys_version = ''
+
+    def version_string(self):
+        return self.server_version      # "Server: Apache", no Python version
 
     def log_message(self, *args):
         pass

@@ -94,8 +94,6 @@ class IPAEmulator(TransportMixin, SessionsMixin, CommandsMixin, BatchMixin, Faul
 
         self._server = None
         self._thread = None
-        self._conns = set()
-        self._conns_lock = threading.Lock()
         self._commands = self._build_commands()
 
     @property

@@ -3,14 +3,13 @@
 
 import datetime
 import json
-import socket
 import ssl
 import threading
 import time
 import traceback
 import urllib.parse
 
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from tests.emulators.https import QuietHandler, TLSServer
 
 from .errors import (
     LDAP_GENERALIZED_TIME_FORMAT, VERSION_WITHOUT_CAPABILITIES, CallRecord, DNSName, IPAError,
@@ -86,53 +85,18 @@ def _unauthorized(message):
     return _html('401 Unauthorized', 'Invalid Authentication', message)
 
 
-class _TLSServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
+class _TLSServer(TLSServer):
+    """The shared TLS server, with TLS 1.2 at least and the emulator its handlers
+    dispatch to."""
 
     def __init__(self, address, handler, emulator):
         self.emulator = emulator
-        self.ssl_context = emulator.ca.server_context()
-        self.ssl_context.minimum_version = ssl.TLSVersion.TLSv1_2
-        super().__init__(address, handler)
-
-    def finish_request(self, request, client_address):
-        # The TLS handshake happens here, in the connection's own thread.
-        request.settimeout(30)
-        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        try:
-            conn = self.ssl_context.wrap_socket(request, server_side=True)
-        except (ssl.SSLError, OSError):
-            return
-        with self.emulator._conns_lock:
-            self.emulator._conns.add(conn)
-        try:
-            self.RequestHandlerClass(conn, client_address, self)
-        except (ssl.SSLError, OSError):
-            pass
-        finally:
-            with self.emulator._conns_lock:
-                self.emulator._conns.discard(conn)
-            try:
-                conn.close()
-            except OSError:
-                pass
-
-    def handle_error(self, request, client_address):
-        pass
+        context = emulator.ca.server_context()
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        super().__init__(address, handler, context)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = 'HTTP/1.1'
-    server_version = 'Apache'
-
-    def version_string(self):
-        return self.server_version
-
-    def log_message(self, format, *args):
-        pass
-
+class _Handler(QuietHandler):
     def do_POST(self):
         self._dispatch('POST')
 
@@ -185,13 +149,7 @@ class TransportMixin:
         if server is not None:
             server.shutdown()
             server.server_close()
-        with self._conns_lock:
-            conns = list(self._conns)
-        for conn in conns:
-            try:
-                socket.socket.shutdown(conn, socket.SHUT_RDWR)
-            except OSError:
-                pass
+            server.close_connections()
         if thread is not None:
             thread.join(5)
 
