@@ -10,6 +10,16 @@ from notify.locks import KeyedLock
 MARK = decide.NOVAJOIN_MARKER
 
 
+class Clock:
+    """A monotonic clock a test moves by hand (``clock.now += 5``)."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
 class FakeHosts:
     dry_run = False
 

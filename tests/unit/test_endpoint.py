@@ -12,6 +12,7 @@ from notify.errors import PermanentError, TransientError
 from notify.events import InstanceDeleted
 from notify.handlers import Handler
 from tests import payloads
+from tests.unit.fakes import Clock
 
 
 class Recorder(Handler):
@@ -25,14 +26,6 @@ class Recorder(Handler):
         self.seen.append(event)
         if self.fail:
             raise self.fail
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 def make(handler, sleeps, spool=None, clock=None, **policy):

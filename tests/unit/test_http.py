@@ -9,6 +9,7 @@ import pytest
 
 from notify import http, metrics
 from notify.errors import PermanentError, TransientError
+from tests.unit.fakes import Clock
 
 UUID = '0c8e2a4e-6d1b-4b52-9d0a-3c1f1f6f2b7e'
 TOKEN = 'tok-3f9a1c77d2e84b0b9e51'
@@ -35,14 +36,6 @@ class Progress:
 
     def stalled_for(self):
         return self.stalled
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 def make_app(nova=None, token=None, ttl=30, broker=True, progress=None, ipa=None,

@@ -3,14 +3,7 @@ messages neither in a handler nor acknowledged."""
 
 from notify.endpoint import Progress
 from notify.watchdog import MIN_HELD, Deliveries, Watchdog
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
+from tests.unit.fakes import Clock
 
 
 class Channel:
