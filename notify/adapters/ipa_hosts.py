@@ -18,17 +18,19 @@ LOG = logging.getLogger(__name__)
 VALIDATION_ERROR = 3009   # e.g. "An IPA master host cannot be deleted or disabled"
 
 
-def _names(values):
+def hostnames(values):
+    """IPA's host names (fqdn, managedby_host, ...) as compared here: lower case,
+    no trailing dot; anything not a string left out."""
     return [str(v).rstrip('.').lower() for v in values or () if isinstance(v, str)]
 
 
 def host_facts(entry):
     """decide.HostFacts from one ``host_show`` / ``host_find`` entry."""
-    fqdn = _names(entry.get('fqdn'))[0]
+    fqdn = hostnames(entry.get('fqdn'))[0]
     description = tuple(str(d) for d in entry.get('description') or ())
-    managed_by = frozenset(_names(entry.get('managedby_host'))) - {fqdn}
-    groups = frozenset(_names(entry.get('memberof_hostgroup'))
-                       + _names(entry.get('memberofindirect_hostgroup')))
+    managed_by = frozenset(hostnames(entry.get('managedby_host'))) - {fqdn}
+    groups = frozenset(hostnames(entry.get('memberof_hostgroup'))
+                       + hostnames(entry.get('memberofindirect_hostgroup')))
     return decide.HostFacts(fqdn, description, managed_by, groups)
 
 
@@ -55,7 +57,7 @@ class IPAHosts:
         if result.get('truncated'):
             raise TransientError(f'IPA truncated host_find {criteria!r}: raise the '
                                  f'search limits of the IPA user')
-        names = sorted(_names(n for entry in result['result'] for n in entry.get('fqdn') or ()))
+        names = sorted(hostnames(n for entry in result['result'] for n in entry.get('fqdn') or ()))
         return [facts for facts in map(self.facts, names) if facts is not None]
 
     def service_managers(self, principal):
@@ -64,7 +66,7 @@ class IPAHosts:
             result = self._ipa.call('service_show', principal)['result']
         except ipa_exc.NotFound:
             return None
-        return set(_names(result.get('managedby_host')))
+        return set(hostnames(result.get('managedby_host')))
 
     def remove(self, fqdn):
         """``host_del --updatedns``: the host with its A/AAAA/SSHFP records and their

@@ -13,7 +13,7 @@ from python_freeipa import exceptions as ipa_exc
 
 from notify import decide
 from notify.adapters.ipa_dns import dns_text
-from notify.adapters.ipa_hosts import host_facts
+from notify.adapters.ipa_hosts import host_facts, hostnames
 from notify.adapters.openstack import SOFT_DELETED_FILTER, down_cell_problem, server_record
 from notify.audit import AuditAborted
 from notify.audit.plan import Host
@@ -21,10 +21,6 @@ from notify.audit.plan import Host
 LOG = logging.getLogger(__name__)
 
 BATCH = 100        # host_show calls per IPA batch request
-
-
-def _fqdns(values):
-    return frozenset(str(v).rstrip('.').lower() for v in values or ())
 
 
 def _chunks(items, size):
@@ -94,14 +90,14 @@ class IPAInventory:
                     raise answer
                 entry = answer['result']
                 hosts[name] = Host(host_facts(entry), enrolled_age(entry, now),
-                                   _fqdns(entry.get('managing_host')) - {name})
+                                   frozenset(hostnames(entry.get('managing_host'))) - {name})
             if progress:
                 progress(len(chunk))
         return hosts
 
     def service_managers(self):
         """Every host that manages some IPA service (one service_find)."""
-        return frozenset().union(*(_fqdns(entry.get('managedby_host'))
+        return frozenset().union(*(hostnames(entry.get('managedby_host'))
                                    for entry in self._complete('service_find', all=True)))
 
     def records(self):
@@ -133,7 +129,7 @@ class IPAInventory:
         services = {}
         for entry in self._complete('service_find', man_by_host=[node], all=True):
             principal = str(entry['krbprincipalname'][0])
-            services[principal] = {str(h).lower() for h in entry.get('managedby_host', ())}
+            services[principal] = set(hostnames(entry.get('managedby_host')))
         return hosts, services
 
 
