@@ -40,6 +40,31 @@ def settled(rabbit, topic, timeout):
     return queue_messages(rabbit, topic), unacked(rabbit, topic)
 
 
+class Aftermath:
+    """After the restarts: every host removed, the queue settled; what the daemon
+    and RabbitMQ show then."""
+
+    def __init__(self, work, daemon, rabbit, topic):
+        wait_all_removed(work, timeout=120)
+        self.lost = work.lost()
+        self.left, self.left_unacked = settled(rabbit, topic, timeout=20)
+        log = daemon.log()
+        self.alive = daemon.process.poll() is None
+        self.reconnects = log.count('Reconnected to AMQP server')
+        self.redelivered = log.count(REDELIVERED)
+
+    def summary(self):
+        return (f'reconnects {self.reconnects}; left in the queue {self.left} '
+                f'({self.left_unacked} unacked) without a daemon restart; acknowledged '
+                f'when delivered again {self.redelivered}')
+
+    def check(self, restarts):
+        assert self.alive, 'the daemon died'
+        assert self.lost == [], f'{len(self.lost)} hosts not removed, e.g. {self.lost[:5]}'
+        assert self.reconnects >= restarts
+        assert (self.left, self.left_unacked) == (0, 0), 'messages left unacknowledged'
+
+
 def durable_daemon(start_daemon, rabbit, topic, tmp_path):
     # Exchanges of the test's own: the durability of an exchange is fixed when it is
     # first declared, and the shared broker already has non-durable 'nova'/'neutron'.
@@ -74,23 +99,13 @@ def test_broker_restart(start_daemon, ipa, cloud, rabbit, topic, tmp_path, fault
     finally:
         ipa.latency = cloud.latency = 0
         publisher.close()
-    wait_all_removed(work, timeout=120)
-    lost = work.lost()
-    left, left_unacked = settled(rabbit, topic, timeout=20)
-    log = daemon.log()
-    alive = daemon.process.poll() is None
-    reconnects = log.count('Reconnected to AMQP server')
+    after = Aftermath(work, daemon, rabbit, topic)
     fault_report.record(
         'broker_restart', events=len(work.events), faults=f'broker restart ({restart_s:.1f}s)',
-        lost=len(lost), wrong=0, duplicates=duplicates(ipa),
+        lost=len(after.lost), wrong=0, duplicates=duplicates(ipa),
         extra=f'{gone_at_restart}/500 done at restart, {queued_after_restart} kept in the '
-              f'queue; reconnects {reconnects}; left in the queue {left} ({left_unacked} '
-              f'unacked) without a daemon restart; acknowledged when delivered again '
-              f'{log.count(REDELIVERED)}')
-    assert alive, 'the daemon died'
-    assert lost == [], f'{len(lost)} hosts not removed, e.g. {lost[:5]}'
-    assert reconnects >= 1
-    assert (left, left_unacked) == (0, 0), 'messages left unacknowledged'
+              f'queue; {after.summary()}')
+    after.check(restarts=1)
     assert gone_at_restart < 500 and queued_after_restart, \
         'test too slow to matter: nothing was waiting when the broker restarted'
 
@@ -119,23 +134,13 @@ def test_broker_restarts_x3(start_daemon, ipa, cloud, rabbit, topic, tmp_path,
     finally:
         ipa.latency = cloud.latency = 0
         publisher.close()
-    wait_all_removed(work, timeout=120)
-    lost = work.lost()
-    left, left_unacked = settled(rabbit, topic, timeout=20)
-    log = daemon.log()
-    alive = daemon.process.poll() is None
-    reconnects = log.count('Reconnected to AMQP server')
+    after = Aftermath(work, daemon, rabbit, topic)
     fault_report.record(
         'broker_restarts_x3', events=len(work.events),
         faults='3 broker restarts (' + ', '.join(f'{s:.0f}s' for s in restart_s) + ')',
-        lost=len(lost), wrong=0, duplicates=duplicates(ipa),
-        extra=f'done/published at each restart {at_restart}; reconnects {reconnects}; '
-              f'left in the queue {left} ({left_unacked} unacked) without a daemon restart; '
-              f'acknowledged when delivered again {log.count(REDELIVERED)}')
-    assert alive, 'the daemon died'
-    assert lost == [], f'{len(lost)} hosts not removed, e.g. {lost[:5]}'
-    assert reconnects >= 3
-    assert (left, left_unacked) == (0, 0), 'messages left unacknowledged'
+        lost=len(after.lost), wrong=0, duplicates=duplicates(ipa),
+        extra=f'done/published at each restart {at_restart}; {after.summary()}')
+    after.check(restarts=3)
     assert all(int(done) < int(sent) for done, sent in (a.split('/') for a in at_restart)), \
         f'a restart found nothing outstanding: {at_restart}'
 

@@ -188,15 +188,21 @@ def test_unreadable_ca_cert_at_run_time_is_transient():
         IPAHosts(client(world)).remove('web1.example.test')
 
 
-def test_missing_or_unreadable_ca_cert_is_a_configuration_problem(tmp_path):
-    garbage = tmp_path / 'garbage.crt'
-    garbage.write_text('not a certificate\n')
+def missing_ca_config(tmp_path):
+    """A configuration whose [ipa] ca_cert names a file that does not exist."""
     conf_file = tmp_path / 'c.conf'
     conf_file.write_text(
         '[DEFAULT]\ntransport_url = rabbit://u:p@127.0.0.1:1/\n'
         f'[ipa]\nserver = ipa1\ndomain = example.test\npassword = x\n'
         f'ca_cert = {tmp_path / "missing.crt"}\n'
         '[service_credentials]\nauth_type = password\n')
+    return conf_file
+
+
+def test_missing_or_unreadable_ca_cert_is_a_configuration_problem(tmp_path):
+    garbage = tmp_path / 'garbage.crt'
+    garbage.write_text('not a certificate\n')
+    conf_file = missing_ca_config(tmp_path)
     problems = cmd.config_problems(cmd.parse_config(['--config-file', str(conf_file)]))
     assert problems == [f'[ipa] ca_cert {tmp_path / "missing.crt"} cannot be used: '
                         'No such file or directory']
@@ -205,12 +211,7 @@ def test_missing_or_unreadable_ca_cert_is_a_configuration_problem(tmp_path):
 
 
 def test_daemon_with_a_missing_ca_cert_exits_2_with_one_line(tmp_path):
-    conf_file = tmp_path / 'c.conf'
-    conf_file.write_text(
-        '[DEFAULT]\ntransport_url = rabbit://u:p@127.0.0.1:1/\n'
-        f'[ipa]\nserver = ipa1\ndomain = example.test\npassword = x\n'
-        f'ca_cert = {tmp_path / "missing.crt"}\n'
-        '[service_credentials]\nauth_type = password\n')
+    conf_file = missing_ca_config(tmp_path)
     try:
         done = subprocess.run([sys.executable, '-m', 'notify.cmd', '--config-file',
                                str(conf_file)], capture_output=True, text=True, timeout=60)
