@@ -35,10 +35,7 @@ import urllib.parse
 
 def ipa_client(conf, max_connections):
     from notify.adapters.ipa import IPAClient
-    return IPAClient(conf.ipa.server, conf.ipa.ca_cert, conf.ipa.username,
-                     conf.ipa.password, timeout=conf.ipa.timeout,
-                     max_connections=max_connections, batch_window=conf.ipa.batch_window,
-                     batch_size=conf.ipa.batch_size)
+    return IPAClient.from_config(conf, max_connections=max_connections)
 
 
 def complete(ipa, command, *args, **options):

@@ -300,8 +300,7 @@ def _nova_check(conf):
 
 def _ipa_ping(conf, timeout):
     from notify.adapters.ipa import IPAClient
-    ipa = IPAClient(conf.ipa.server, conf.ipa.ca_cert, conf.ipa.username, conf.ipa.password,
-                    timeout=timeout, max_connections=1, batch_window=0)
+    ipa = IPAClient.from_config(conf, timeout=timeout, max_connections=1, batch_window=0)
     return lambda: ipa.call('ping')
 
 

@@ -68,11 +68,7 @@ def build_shared(conf, dry_run=False, locks=None):
     if conf.ipa.project_subdomain:
         keystone = openstack.Keystone(session, sc.interface, sc.region_name,
                                       cache.ttl, cache.size)
-    ipa = IPAClient(conf.ipa.server, conf.ipa.ca_cert, conf.ipa.username,
-                    conf.ipa.password, timeout=conf.ipa.timeout,
-                    max_connections=conf.ipa.max_connections, dry_run=dry_run,
-                    batch_window=conf.ipa.batch_window, batch_size=conf.ipa.batch_size,
-                    batch_max_writes=conf.ipa.batch_max_writes)
+    ipa = IPAClient.from_config(conf, dry_run=dry_run)
     dns = IPADns(ipa, zone_ttl=cache.ttl, record_ttl=conf.dns.ttl)
     hosts = IPAHosts(ipa)
     nova = openstack.Nova(session, sc.interface, sc.region_name,

@@ -97,6 +97,17 @@ def check_ca_cert(path):
 class IPAClient:
     """The few IPA operations novajoin-notify needs, over reused sessions."""
 
+    @classmethod
+    def from_config(cls, conf, **overrides):
+        """A client as the [ipa] options describe it; ``overrides`` (max_connections,
+        batch_window, timeout, dry_run...) for a caller that needs other values."""
+        ipa = conf.ipa
+        options = dict(timeout=ipa.timeout, max_connections=ipa.max_connections,
+                       batch_window=ipa.batch_window, batch_size=ipa.batch_size,
+                       batch_max_writes=ipa.batch_max_writes)
+        options.update(overrides)
+        return cls(ipa.server, ipa.ca_cert, ipa.username, ipa.password, **options)
+
     def __init__(self, servers, ca_cert, username, password, timeout=30.0,
                  max_connections=8, client_factory=ClientMeta, dry_run=False,
                  batch_window=0.0, batch_size=50, batch_max_writes=10):

@@ -43,11 +43,8 @@ def build_parts(conf, dry_run=False, locks=None):
     # Its own IPA sessions: a periodic audit never takes the listener's. No more
     # of them than [ipa] max_connections: the workers' calls share them, coalesced
     # into batch requests, as the listener's workers do.
-    ipa = IPAClient(conf.ipa.server, conf.ipa.ca_cert, conf.ipa.username, conf.ipa.password,
-                    timeout=conf.ipa.timeout,
-                    max_connections=min(audit.workers, conf.ipa.max_connections),
-                    dry_run=dry_run, batch_window=conf.ipa.batch_window,
-                    batch_size=conf.ipa.batch_size)
+    ipa = IPAClient.from_config(
+        conf, max_connections=min(audit.workers, conf.ipa.max_connections), dry_run=dry_run)
     naming = InstanceNaming(conf.ipa.domain, keystone)
     neutron_paged = None
     if conf.dns.manage_floating_ips:
