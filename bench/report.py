@@ -11,7 +11,7 @@ from bench.processes import REPO
 
 TARGETS = {
     'ignored_ratio': 0.9,          # daemon rate / plain listener rate >=
-    'unbatched_vs_ideal': 0.8,     # 2a / (max_connections / (2 x ipa_latency)) >=
+    'unbatched_vs_ideal': 0.8,     # 2a / (max_connections / (2 x IPA request)) >=
     'batched_vs_old': 5.0,         # 2b / 2c >=
     # IPA requests per lone delete <=: the provenance read (host_show) the safety
     # rules need before host_del, then host_del; they depend on each other, so a

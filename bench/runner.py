@@ -7,7 +7,8 @@ Scenarios:
   1 ignored   notifications the daemon must skip: daemon vs a plain oslo.messaging
               listener with a do-nothing endpoint, each draining a preloaded queue
   2 deletes   enrolled deletes from a preloaded queue: (a) batching off vs the
-              IPA-bound ideal max_connections / (2 x ipa_latency), (b) batching on vs
+              IPA-bound ideal max_connections / (2 x (latency + entry latency)),
+              (b) batching on vs
               (c) the old novajoin call pattern (bench/baseline_old.py)
   3 requests  IPA requests per enrolled delete: a lone event, and the burst of 2b
   4 latency   publish -> host gone in IPA at a steady rate: p50, p99
@@ -80,7 +81,7 @@ def run(args):
     bench = Bench(args, dict(SIZES[mode]), work, report, batching)
     load_before = os.getloadavg()
     log(f'novajoin-notify benchmark ({mode} size, IPA latency {args.ipa_latency * 1000:.0f} '
-        f'ms per request + {args.ipa_entry_latency * 1000:.0f} ms per batch entry, '
+        f'ms per request + {args.ipa_entry_latency * 1000:.0f} ms per command, '
         f'batching option {"present" if batching else "ABSENT"}); work directory '
         f'{work}')
     try:
@@ -158,9 +159,10 @@ def main(argv=None):
     parser.add_argument('--ipa-latency', type=float, default=0.020,
                         help='seconds the IPA emulator takes per JSON-RPC call (0.020)')
     parser.add_argument('--ipa-entry-latency', type=float, default=0.0,
-                        help='seconds the IPA emulator takes per entry of a batch request, '
-                             'on top of --ipa-latency per request: real IPA runs a '
-                             "batch's entries one after another (0)")
+                        help='seconds the IPA emulator takes per command, on top of '
+                             '--ipa-latency per request: once for a lone command, once '
+                             "per entry of a batch, as real IPA runs a batch's entries "
+                             'one after another (0)')
     parser.add_argument('--openstack-latency', type=float, default=0.0,
                         help='seconds the keystone/nova/glance emulator takes per request')
     parser.add_argument('--json', default=os.path.join(REPO, 'bench', 'results',

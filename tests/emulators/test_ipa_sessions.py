@@ -7,6 +7,7 @@ import requests
 from python_freeipa import exceptions as ipa_exc
 
 from tests.emulators.ipa import batch as ipa_batch
+from tests.emulators.ipa import transport as ipa_transport
 from tests.emulators.ipa_testlib import new_client, raw_call, raw_session
 
 
@@ -65,11 +66,17 @@ def test_login_refusals_carry_the_rejection_reason(emu):
     assert emu.stats['logins'] == 1 and emu.stats['login_failures'] == 5
 
 
-def test_entry_latency_is_slept_once_per_batch_entry(emu, client, monkeypatch):
+def test_entry_latency_is_slept_once_per_command(emu, client, monkeypatch):
+    """A lone command costs latency + entry_latency (its own work); a batch costs
+    latency once and entry_latency per entry, run one after another."""
     slept = []
     monkeypatch.setattr(ipa_batch.time, 'sleep', slept.append)
-    emu.entry_latency = 0.25
+    monkeypatch.setattr(ipa_transport.time, 'sleep', slept.append)
+    emu.latency, emu.entry_latency = 0.5, 0.25
     reply = client._request('batch', [[{'method': 'ping', 'params': [[], {}]}] * 3],
                             {'version': '2.254'})
     assert reply['count'] == 3
-    assert slept == [0.25, 0.25, 0.25]
+    assert slept == [0.5, 0.25, 0.25, 0.25]
+    del slept[:]
+    client._request('ping', [], {'version': '2.254'})
+    assert slept == [0.75]

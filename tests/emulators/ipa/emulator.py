@@ -29,8 +29,9 @@ class IPAEmulator(TransportMixin, SessionsMixin, CommandsMixin, BatchMixin, Faul
     """A FreeIPA server on 127.0.0.1 (HTTPS, JSON-RPC, password sessions).
 
     Knobs (attributes, settable at any time): ``latency`` (seconds slept per
-    JSON-RPC request), ``entry_latency`` (seconds per batch entry: IPA runs a
-    batch's entries one after another), ``down``, ``session_max_calls``,
+    JSON-RPC request), ``entry_latency`` (seconds of one command's own work: once
+    for a lone command, once per entry of a batch, as IPA runs a batch's entries
+    one after another), ``down``, ``session_max_calls``,
     ``password_expired`` (logins are refused as IPA refuses an expired
     password), ``search_size_limit`` (ipasearchrecordslimit, used when a search
     gives no ``sizelimit``; IPA's default 100), ``server_size_limit`` (389-ds

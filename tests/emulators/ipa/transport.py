@@ -195,8 +195,11 @@ class TransportMixin:
         with self._lock:
             self.stats['calls'][name if isinstance(name, str) else repr(name)] += 1
             self.call_log.append(CallRecord(name, args, options))
-        if self.latency:
-            time.sleep(self.latency)
+        # per request; a command's own work (entry_latency) once here, and once
+        # per entry inside a batch (BatchMixin), as IPA runs each entry as a command
+        cost = self.latency + (self.entry_latency if name != 'batch' else 0.0)
+        if cost:
+            time.sleep(cost)
         result, error = None, None
         try:
             result = self._execute(name, args, options)
