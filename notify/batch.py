@@ -4,10 +4,15 @@ Workers handling notifications at the same time each make their own calls (an
 IPA command, a nova look-up). Calls arriving within ``window`` seconds of each
 other (up to ``max_size``, of which at most ``max_writes`` change something)
 are sent as one batch (an IPA ``batch`` request, one nova query); a lone call
-goes out as itself. With ``spread``, a window of many calls goes out as several
-batches side by side (at least ``spread`` calls each, one per sender at most). Every caller gets its own result, or its own error: one
-failing entry of a batch fails only the notification it belongs to. Several
-batches may be in flight at once.
+goes out as itself. While every sender (one per connection) is busy, the window
+stays open and keeps taking calls: a slow server gets fewer, larger batches.
+
+A window of many calls may go out as several batches side by side, one per idle
+sender at most: as many as ``cost`` (notify.batch_cost.RequestCost, what the
+server's requests and entries were measured to cost) finds worth it; while that
+is unknown, or without ``cost``, batches of at least ``spread`` calls (never
+split without ``spread``). Every caller gets its own result, or its own error:
+one failing entry of a batch fails only the notification it belongs to.
 
 Every wait is bounded: a caller waits at most ``timeout`` seconds for its
 answer, then gets a TransientError (and its call is not sent if it has not
@@ -30,7 +35,7 @@ DEFAULT_TIMEOUT = 300.0
 class Batcher:
     def __init__(self, send_one, send_batch, window=0.01, max_size=50, senders=8,
                  name='batcher', timeout=DEFAULT_TIMEOUT, max_writes=None, is_write=None,
-                 spread=None):
+                 spread=None, cost=None):
         self._send_one = send_one        # (method, args, options) -> result
         self._send_batch = send_batch    # [(method, args, options)] -> [result | exception]
         self._window = window
@@ -41,7 +46,9 @@ class Batcher:
         self._name = name
         self._senders = senders
         self._spread = spread
+        self._cost = cost
         self._pending = []
+        self._busy = 0     # batches handed to the senders and not answered yet
         self._cond = threading.Condition()
         self._pool = concurrent.futures.ThreadPoolExecutor(senders,
                                                            thread_name_prefix=name)
@@ -79,21 +86,30 @@ class Batcher:
                     if left <= 0:
                         break
                     self._cond.wait(left)
+                # Every sender busy: the window stays open (calls keep joining it)
+                # until one is free, so a slow server gets fewer, larger batches.
+                while self._busy >= self._senders:
+                    self._cond.wait(1.0)
                 items = self._take()
-            for chunk in self._chunks(items):
-                self._pool.submit(self._send, chunk)
+                chunks = self._chunks(items, self._senders - self._busy)
+                self._busy += len(chunks)
+            for chunk in chunks:
+                self._pool.submit(self._sent, chunk)
 
-    def _chunks(self, items):
-        """The calls of one window as the batches to send. With ``spread``, a window
-        holding more than ``spread`` calls is shared out among up to ``senders``
-        batches of at least ``spread`` calls each, sent side by side: a server that
-        runs a batch's entries one after another (IPA) then works on them over
-        several connections instead of one."""
+    def _chunks(self, items, idle=None):
+        """The calls of one window as the batches to send, side by side (at most
+        one per ``idle`` sender): a server that runs a batch's entries one after
+        another (IPA) then works on them over several connections instead of one.
+        How many: see the module's text."""
         if not items:
             return []
-        if not self._spread or len(items) <= self._spread:
-            return [items]
-        count = min(self._senders, -(-len(items) // self._spread))
+        idle = self._senders if idle is None else max(1, idle)
+        count = self._cost.batches(len(items), self._senders) if self._cost else None
+        if count is None:
+            if not self._spread or len(items) <= self._spread:
+                return [items]
+            count = min(self._senders, -(-len(items) // self._spread))
+        count = min(count, idle)
         size, extra = divmod(len(items), count)
         chunks, start = [], 0
         for index in range(count):
@@ -119,6 +135,14 @@ class Batcher:
         return items
 
     # -- sending ------------------------------------------------------------
+
+    def _sent(self, items):
+        try:
+            self._send(items)
+        finally:
+            with self._cond:
+                self._busy -= 1
+                self._cond.notify()
 
     def _send(self, items):
         # A caller that gave up before its call went out is not sent.

@@ -22,6 +22,7 @@ import os
 import queue
 import ssl
 import threading
+from time import monotonic
 
 from python_freeipa import ClientMeta
 from python_freeipa import exceptions as ipa_exc
@@ -30,6 +31,7 @@ from requests.adapters import HTTPAdapter
 from notify import compat, metrics
 from notify.adapters.environment import read_environment_once
 from notify.batch import Batcher
+from notify.batch_cost import RequestCost
 from notify.errors import PermanentError, TransientError, printable
 
 LOG = logging.getLogger(__name__)
@@ -128,6 +130,7 @@ class IPAClient:
         self._refusal = None   # the kind of login refusal last said at ERROR
         self.dry_run = dry_run
         self._batcher = None
+        self.cost = RequestCost()   # what a request and a batch entry take here
         # The longest a call may take: logins on every server, a request, a new
         # login and the request again; twice, for a batch queued behind another.
         writes = min(batch_size, batch_max_writes)
@@ -140,8 +143,9 @@ class IPAClient:
                                     timeout=self.call_timeout, max_writes=batch_max_writes,
                                     is_write=WRITE_COMMANDS.__contains__,
                                     # IPA runs a batch's entries one after another:
-                                    # a large window goes out over several sessions
-                                    spread=2 * batch_max_writes)
+                                    # a window goes out over several sessions when
+                                    # the measured cost says the entries dominate
+                                    cost=self.cost, spread=2 * batch_max_writes)
 
     def request_timeout(self, calls=()):
         """Seconds one request of these batched calls may take ([ipa] timeout alone)."""
@@ -282,10 +286,14 @@ class IPAClient:
     def _call_direct(self, method, args, options, timeout=None):
         with self._session() as conn:
             conn.adapter.timeout = timeout or self._timeout
+            started = monotonic()
             try:
-                return self._call_once(conn.client, method, args, options)
+                result = self._call_once(conn.client, method, args, options)
             except ipa_exc.Unauthorized:
                 pass
+            else:
+                self.cost.observe(_entries(method, args), monotonic() - started)
+                return result
             # The session expired: log in again once (outside the except block, so
             # a refusal is logged without the 401's text) and retry.
             LOG.debug('IPA session expired, logging in again')
@@ -313,6 +321,13 @@ class IPAClient:
             raise
 
     # -- operations ---------------------------------------------------------
+
+
+def _entries(method, args):
+    """How many commands IPA runs for this request: a batch's entries, or one."""
+    if method == 'batch' and args and isinstance(args[0], (list, tuple)):
+        return max(1, len(args[0]))
+    return 1
 
 
 def batch_entry_error(entry):

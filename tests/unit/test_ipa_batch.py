@@ -175,3 +175,28 @@ def test_how_a_window_is_shared_out(spread, calls, sizes):
     chunks = batcher._chunks(list(range(calls)))
     assert sorted(len(c) for c in chunks) == sizes
     assert [x for c in chunks for x in c] == list(range(calls))     # order kept
+
+
+def test_while_every_sender_is_busy_the_window_stays_open():
+    """A slow server gets fewer, larger batches: calls arriving while the only
+    sender waits for an answer join one batch, however long the wait."""
+    rec, release = Recorder(), threading.Event()
+
+    def slow_one(method, args, options):
+        release.wait(10)
+        return rec.one(method, args, options)
+
+    batcher = Batcher(slow_one, rec.many, window=0.01, max_size=50, senders=1, timeout=20)
+    first = threading.Thread(target=batcher.call, args=('host_del', ('a',), {}))
+    first.start()
+    while not batcher._busy:                      # 'a' went out alone, and waits
+        threading.Event().wait(0.005)
+    later = threading.Thread(target=run_concurrently, args=(batcher, ['b', 'c', 'd']))
+    later.start()
+    threading.Event().wait(0.2)                  # 20 windows long
+    assert rec.batches == [] and rec.single == []
+    release.set()
+    first.join(10)
+    later.join(10)
+    assert rec.single == [('host_del', ('a',))]
+    assert [sorted(a[0] for _, a, _ in b) for b in rec.batches] == [['b', 'c', 'd']]
