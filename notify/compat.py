@@ -6,8 +6,10 @@ library and the attribute when an upgrade changes the shape relied on.
 
 python-freeipa 1.0 (checked with 1.0.10):
 - ``Client._request(method, args, params)``: the JSON-RPC call under every
-  generated command method (which take ``a_``/``o_`` keyword names instead).
-- ``Client._session``: its requests.Session, for a timeout adapter and closing.
+  generated command method (which take ``a_``/``o_`` keyword names instead);
+  used where a proxy applies (notify/adapters/ipa_rpc.py sends the rest).
+- ``Client._session``: its requests.Session, for a timeout adapter, closing,
+  and the cookie jar the urllib3 path sends from.
 
 oslo.messaging 14-18 (checked with 18.3.1):
 - ``_drivers.impl_rabbit.rabbit_opts``: to change the prefetch default (also

@@ -29,6 +29,7 @@ from python_freeipa import exceptions as ipa_exc
 from requests.adapters import HTTPAdapter
 
 from notify import compat, metrics
+from notify.adapters import ipa_rpc
 from notify.adapters.environment import read_environment_once
 from notify.batch import Batcher
 from notify.batch_cost import RequestCost
@@ -72,12 +73,19 @@ class _LoginRefused(TransientError):
 
 
 class _Conn:
-    """A logged-in python-freeipa client and the adapter that times its requests."""
+    """A logged-in python-freeipa client, the adapter that times its requests, and
+    the urllib3 path its commands take after the login (None: requests sends)."""
 
-    __slots__ = ('client', 'adapter', 'server')
+    __slots__ = ('client', 'adapter', 'server', 'rpc')
 
     def __init__(self, client, adapter, server):
         self.client, self.adapter, self.server = client, adapter, server
+        self.rpc = None
+
+    def close(self):
+        compat.close_ipa_client(self.client)
+        if self.rpc is not None:
+            self.rpc.close()
 
 
 def error_code(exc):
@@ -170,7 +178,7 @@ class IPAClient:
             try:
                 self._login(conn)
             except TransientError as exc:
-                compat.close_ipa_client(client)
+                conn.close()
                 last = exc
                 if not isinstance(exc, _LoginRefused):
                     LOG.warning('IPA server %s is unavailable: %s', server, exc)
@@ -206,6 +214,10 @@ class IPAClient:
             raise TransientError(f'IPA login failed: {_short(exc)}') from None
         if refused is not None:   # said outside the except block: no exception text
             self._refused(conn.server, *refused)
+        if conn.rpc is None:
+            conn.rpc = ipa_rpc.for_client(conn.client, self._ca_cert)
+        else:
+            conn.rpc.session_changed()
         with self._lock:
             refusal, self._refusal = self._refusal, None
         if refusal is not None:
@@ -236,7 +248,7 @@ class IPAClient:
             except TransientError:
                 # Unreachable server or a session that could not be renewed:
                 # drop the client; the next one logs in (maybe on another server).
-                compat.close_ipa_client(conn.client)
+                conn.close()
                 raise
             except BaseException:
                 self._idle.put(conn)  # IPA answered: the session is fine
@@ -288,7 +300,7 @@ class IPAClient:
             conn.adapter.timeout = timeout or self._timeout
             started = monotonic()
             try:
-                result = self._call_once(conn.client, method, args, options)
+                result = self._call_once(conn, method, args, options)
             except ipa_exc.Unauthorized:
                 pass
             else:
@@ -300,14 +312,16 @@ class IPAClient:
             self._login(conn)
             conn.adapter.timeout = timeout or self._timeout
             try:
-                return self._call_once(conn.client, method, args, options)
+                return self._call_once(conn, method, args, options)
             except ipa_exc.Unauthorized:
                 raise TransientError('IPA rejected a fresh session') from None
 
     @staticmethod
-    def _call_once(client, method, args, options):
+    def _call_once(conn, method, args, options):
         try:
-            return compat.ipa_request(client, method, args, options)
+            if conn.rpc is not None:
+                return conn.rpc.call(method, args, options, conn.adapter.timeout)
+            return compat.ipa_request(conn.client, method, args, options)
         except ipa_exc.Denied as exc:   # before Unauthorized, its base class
             raise _sorted_error(method, args, exc) from None
         except ipa_exc.Unauthorized:
