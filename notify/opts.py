@@ -88,7 +88,8 @@ ipa_opts = [
                  help='Seconds IPA calls of concurrent notifications are gathered to '
                       'be sent as one IPA batch request (each notification still gets '
                       'its own result). A lone call waits this long and goes out as '
-                      'itself. 0 disables batching.'),
+                      'itself. While all max_connections sessions are busy, calls keep '
+                      'gathering until one is free. 0 disables batching.'),
     cfg.IntOpt('batch_size', default=50, min=1,
                help='Most IPA calls in one batch request.'),
     cfg.IntOpt('batch_max_writes', default=10, min=1,
@@ -96,9 +97,12 @@ ipa_opts = [
                     'request: IPA runs the entries of a batch one after another, and '
                     'host_del may revoke certificates. A batch request may take '
                     '[ipa] timeout plus a tenth of it per change and a fiftieth of '
-                    'it per look-up. For the same reason a window gathering more '
-                    'than twice this many calls goes out as several batch requests '
-                    'side by side, over up to max_connections sessions.'),
+                    'it per look-up. For the same reason the daemon measures what an '
+                    'IPA request and a batch entry take, and sends the calls of a '
+                    'window as several batch requests side by side, over up to '
+                    'max_connections sessions, when the entries take longer than the '
+                    'request around them (until that is measured: a window of more '
+                    'than twice this many calls).'),
     cfg.ListOpt('enrollment_markers', default=['IPA host for OpenStack'],
                 help='Safety: an IPA host is removed only when its description is one '
                      'of these, which the enrollment service writes when it creates '
