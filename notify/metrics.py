@@ -62,6 +62,10 @@ IPA_LOGINS = Counter(P + 'ipa_logins', 'IPA session logins, by result (ok, faile
                      ['result'], registry=REGISTRY)
 IPA_BATCH_SIZE = Histogram(P + 'ipa_batch_size', 'IPA commands per batch request.',
                            buckets=(2, 3, 5, 10, 20, 50, 100, 200), registry=REGISTRY)
+IPA_COST = Gauge(P + 'ipa_cost_seconds', 'What an IPA request (part="request") and '
+                 'each command in it (part="entry") take, measured by the daemon from '
+                 'its own requests; NaN until requests of different sizes were seen.',
+                 ['part'], registry=REGISTRY)
 IPA_LAST_ANSWER = Gauge(P + 'ipa_last_answer_timestamp_seconds',
                         'Unix time IPA last answered a request.', registry=REGISTRY)
 HOSTS_REMOVED = Counter(P + 'ipa_hosts_removed', 'IPA hosts removed (host_del done).',
@@ -119,6 +123,15 @@ def event_label(event_type):
     """The ``event_type`` label: one of the types the daemon acts on, else "other"."""
     return event_type if isinstance(event_type, str) and event_type in parse.REGISTRY \
         else OTHER
+
+
+def watch_ipa_cost(cost):
+    """Serve ``cost`` (a notify.batch_cost.RequestCost) on ipa_cost_seconds."""
+    def part(index):
+        estimate = cost.estimate()
+        return estimate[index] if estimate is not None else float('nan')
+    IPA_COST.labels('request').set_function(lambda: part(0))
+    IPA_COST.labels('entry').set_function(lambda: part(1))
 
 
 # -- notifications ---------------------------------------------------------------

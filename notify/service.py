@@ -9,7 +9,7 @@ import oslo_messaging
 import sdnotify
 from oslo_messaging.notify import listener as notify_listener
 
-from notify import compat, decide, http
+from notify import compat, decide, http, metrics
 from notify import handlers as plugins
 from notify.adapters import openstack
 from notify.adapters.ipa import IPAClient
@@ -69,6 +69,7 @@ def build_shared(conf, dry_run=False, locks=None):
         keystone = openstack.Keystone(session, sc.interface, sc.region_name,
                                       cache.ttl, cache.size)
     ipa = IPAClient.from_config(conf, dry_run=dry_run)
+    metrics.watch_ipa_cost(ipa.cost)
     dns = IPADns(ipa, zone_ttl=cache.ttl, record_ttl=conf.dns.ttl)
     hosts = IPAHosts(ipa)
     nova = openstack.Nova(session, sc.interface, sc.region_name,

@@ -3,6 +3,7 @@ loopback port, the real broker, the IPA and OpenStack emulators."""
 
 import http.client
 import json
+import math
 import socket
 import uuid
 
@@ -130,6 +131,9 @@ def test_counters_read_exactly_what_happened(served, nova, ipa, cloud, rabbit, t
     assert sample(samples, 'novajoin_notify_ipa_logins_total', result='ok') >= 1
     assert sample(samples, 'novajoin_notify_openstack_calls_total', service='nova',
                   result='ok') >= 1
+    for part in ('request', 'entry'):      # NaN until batches of different sizes
+        key = ('novajoin_notify_ipa_cost_seconds', (('part', part),))
+        assert key in samples and (math.isnan(samples[key]) or samples[key] >= 0)
     for secret in (ipa.password, cloud.password) + tuple(cloud._tokens):
         assert secret not in text
     for name in removed + ['kept1', 'refused1', 'example.test']:

@@ -2,10 +2,13 @@
 is shared out by it: one batch while entries are cheap, up to one per
 connection while a batch would wait on its own entries."""
 
+import math
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from notify import metrics
 from notify.adapters import ipa as ipa_adapter
 from notify.adapters.ipa_hosts import IPAHosts
 from notify.batch import Batcher
@@ -90,6 +93,20 @@ def test_exact_costs_are_recovered_and_the_split_is_bounded(per_request, per_ent
         return
     assert estimate == pytest.approx((per_request, per_entry), abs=1e-6)
     assert 1 <= count <= min(calls, senders)
+
+
+def test_the_measured_cost_is_served_as_a_metric():
+    cost = RequestCost()
+    metrics.watch_ipa_cost(cost)
+
+    def served(part):
+        return metrics.REGISTRY.get_sample_value('novajoin_notify_ipa_cost_seconds',
+                                                 {'part': part})
+    assert math.isnan(served('request')) and math.isnan(served('entry'))
+    for k in (1, 4, 10):
+        cost.observe(k, 0.005 + 0.015 * k)
+    assert served('request') == pytest.approx(0.005)
+    assert served('entry') == pytest.approx(0.015)
 
 
 # -- the batcher and the IPA client ---------------------------------------------
