@@ -52,7 +52,8 @@ class FaultsMixin:
             self.stats.clear()
             self.stats.update({'http_requests': 0, 'logins': 0, 'login_failures': 0,
                                'calls': collections.Counter(),
-                               'batch_calls': collections.Counter(), 'unauthorized': 0})
+                               'batch_calls': collections.Counter(), 'unauthorized': 0,
+                               'busy_seconds': 0.0})
             self.call_log.clear()
 
     def _inject_fault(self, method):
