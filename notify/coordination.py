@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import socket
+import threading
 
 import tooz
 import tooz.coordination
@@ -23,6 +24,10 @@ from notify.locks import KeyedLock
 LOG = logging.getLogger(__name__)
 
 PREFIX = 'novajoin-notify.'
+# Seconds a stop waits for the backend. tooz's stop joins its heartbeat thread,
+# which retries a backend that is down for as long as the driver's own retry
+# policy says (redis: about a minute); the locks expire by themselves.
+STOP_TIMEOUT = 5.0
 
 
 class DistributedLocks:
@@ -90,7 +95,16 @@ class DistributedLocks:
     def __len__(self):
         return len(self._local)
 
-    def stop(self):
+    def stop(self, timeout=STOP_TIMEOUT):
+        """Leave the backend, waiting at most ``timeout`` seconds for it."""
+        stopper = threading.Thread(target=self._stop, name='coordination-stop', daemon=True)
+        stopper.start()
+        stopper.join(timeout)
+        if stopper.is_alive():
+            LOG.warning('coordination backend did not answer at stop within %gs; '
+                        'this daemon\'s locks expire in the backend by themselves', timeout)
+
+    def _stop(self):
         try:
             self._coordinator.stop()
         except tooz.ToozError as exc:

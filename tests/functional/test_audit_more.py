@@ -1,7 +1,9 @@
 """The audit, continued: TripleO orphans, the re-check before each removal, and the
-daemon's periodic audit (report only, apply, one at a time across daemons)."""
+daemon's periodic audit (report only, apply, one at a time across daemons); a
+stop while the coordination backend is gone."""
 
 import logging
+import time
 import uuid
 
 import pytest
@@ -113,3 +115,17 @@ def test_one_audit_at_a_time_across_daemons(redis, caplog):
     finally:
         first.stop()
         second.stop()
+
+
+def test_a_stop_does_not_hang_on_a_coordination_backend_that_is_gone(redis, caplog):
+    """tooz's stop joins its heartbeat thread, which retries a redis that went away
+    (about 16 s here): a daemon's stop waits for it only so long."""
+    locks = DistributedLocks(redis.url, member_id='daemon-1')
+    with locks('web1'):
+        pass
+    redis.stop()
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger='notify.coordination'):
+        locks.stop(timeout=2)
+    assert time.monotonic() - started < 10
+    assert 'coordination backend did not answer at stop within 2s' in caplog.text

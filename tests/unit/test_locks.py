@@ -62,3 +62,19 @@ def test_a_lock_the_backend_gives_up_on_is_transient():
     assert len(locks) == 0
     with locks.try_lock('audit') as mine:
         assert mine is False
+
+
+def test_a_stop_waits_for_a_backend_that_is_down_only_so_long(caplog):
+    # tooz joins its heartbeat thread, which retries a backend that is gone.
+    release = threading.Event()
+    locks = DistributedLocks.__new__(DistributedLocks)
+    locks._coordinator = types.SimpleNamespace(stop=lambda: release.wait(30))
+    started = time.monotonic()
+    locks.stop(timeout=0.2)
+    assert time.monotonic() - started < 10
+    assert 'did not answer at stop within 0.2s' in caplog.text
+    release.set()
+    caplog.clear()
+    locks._coordinator = types.SimpleNamespace(stop=lambda: None)
+    locks.stop(timeout=5)
+    assert 'did not answer' not in caplog.text
