@@ -43,8 +43,12 @@ def for_client(client, ca_cert):
     if not isinstance(client, ipa_client.Client) or not isinstance(session, requests.Session):
         return None
     host = client.current_host
-    if not host or session.proxies or (
-            session.trust_env and requests.utils.get_environ_proxies(f'https://{host}/')):
+    if not host:
+        return None
+    # the proxies requests itself would use for this URL (session and environment)
+    url = f'https://{host}{PATH}'
+    proxies = session.merge_environment_settings(url, {}, None, None, None)['proxies']
+    if requests.utils.select_proxy(url, proxies):
         return None
     return JsonRpc(session, host, ca_cert, getattr(client, 'version', None))
 
@@ -66,11 +70,12 @@ class JsonRpc:
         self._version = version
         self._headers = {'Referer': f'https://{host}/ipa', 'Content-Type': 'application/json',
                          'Accept': 'application/json'}
-        where = urllib3.util.parse_url(self._url)
         verify = {'ca_cert_dir': ca_cert} if os.path.isdir(ca_cert) else {'ca_certs': ca_cert}
-        self._pool = urllib3.HTTPSConnectionPool(
-            where.host, where.port or 443, maxsize=1, block=False,
-            cert_reqs='CERT_REQUIRED', retries=urllib3.Retry(0, read=False), **verify)
+        self._pool = urllib3.connection_from_url(
+            self._url, maxsize=1, block=False, cert_reqs='CERT_REQUIRED',
+            retries=urllib3.Retry(0, read=False), **verify)
+        # what the cookie jar is asked about: the request this path sends
+        self._prepared = requests.Request('POST', self._url).prepare()
         self._cookie = None   # the Cookie header, made from the jar after each change
 
     def session_changed(self):
@@ -112,19 +117,16 @@ class JsonRpc:
     def close(self):
         self._pool.close()
 
-    def _request(self):
-        return requests.Request('POST', self._url).prepare()
-
     def _cookie_header(self):
         if self._cookie is None:
             self._cookie = requests_cookies.get_cookie_header(self._session.cookies,
-                                                              self._request()) or ''
+                                                              self._prepared) or ''
         return self._cookie
 
     def _keep_cookies(self, response):
         self._session.cookies.extract_cookies(
             requests_cookies.MockResponse(_Headers(response.headers)),
-            requests_cookies.MockRequest(self._request()))
+            requests_cookies.MockRequest(self._prepared))
         self._cookie = None
 
 
@@ -132,7 +134,7 @@ def _as_requests_error(exc):
     """The requests exception requests would have raised for this urllib3 error."""
     reason = getattr(exc, 'reason', None) or exc
     if isinstance(reason, u3_exc.SSLError):
-        return requests.exceptions.SSLError(str(type(reason).__name__))
+        return requests.exceptions.SSLError(type(reason).__name__)
     if isinstance(reason, u3_exc.ConnectTimeoutError):
         return requests.exceptions.ConnectTimeout(type(reason).__name__)
     if isinstance(reason, u3_exc.ReadTimeoutError):
