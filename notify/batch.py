@@ -96,20 +96,18 @@ class Batcher:
             for chunk in chunks:
                 self._pool.submit(self._sent, chunk)
 
-    def _chunks(self, items, idle=None):
+    def _chunks(self, items, idle):
         """The calls of one window as the batches to send, side by side (at most
-        one per ``idle`` sender): a server that runs a batch's entries one after
-        another (IPA) then works on them over several connections instead of one.
-        How many: see the module's text."""
+        one per ``idle`` sender, >= 1): a server that runs a batch's entries one
+        after another (IPA) then works on them over several connections instead of
+        one. How many: see the module's text."""
         if not items:
             return []
-        idle = self._senders if idle is None else max(1, idle)
-        count = self._cost.batches(len(items), self._senders) if self._cost else None
+        count = self._cost.batches(len(items), idle) if self._cost else None
         if count is None:
             if not self._spread or len(items) <= self._spread:
                 return [items]
-            count = min(self._senders, -(-len(items) // self._spread))
-        count = min(count, idle)
+            count = min(idle, -(-len(items) // self._spread))
         size, extra = divmod(len(items), count)
         chunks, start = [], 0
         for index in range(count):

@@ -119,7 +119,7 @@ def test_the_measured_cost_is_served_as_a_metric():
 ])
 def test_how_a_measured_cost_shares_out_a_window(cost, calls, sizes):
     batcher = Batcher(None, None, max_size=50, senders=3, spread=20, cost=cost)
-    chunks = batcher._chunks(list(range(calls)))
+    chunks = batcher._chunks(list(range(calls)), idle=3)
     assert sorted(len(c) for c in chunks) == sizes
     assert [x for c in chunks for x in c] == list(range(calls))     # order kept
 

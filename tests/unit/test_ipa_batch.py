@@ -172,7 +172,7 @@ def test_a_large_window_is_shared_out_among_the_senders():
                                                   (10, 25, [8, 8, 9]), (4, 30, [10, 10, 10])])
 def test_how_a_window_is_shared_out(spread, calls, sizes):
     batcher = Batcher(None, None, max_size=50, senders=3, spread=spread)
-    chunks = batcher._chunks(list(range(calls)))
+    chunks = batcher._chunks(list(range(calls)), idle=3)
     assert sorted(len(c) for c in chunks) == sizes
     assert [x for c in chunks for x in c] == list(range(calls))     # order kept
 
