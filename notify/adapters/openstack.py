@@ -156,7 +156,7 @@ class Paged:
         """Every item, or ``keep(item)`` of every item: applied page by page, so
         only what the caller keeps of each item stays in memory."""
         query = dict(query, limit=self._page_size)
-        url = f'{path}?{urllib.parse.urlencode(query, doseq=True)}'
+        url = _url(path, query)
         items, full = [], self._page_size
         while url:
             body = self._get(url, service)
@@ -174,8 +174,7 @@ class Paged:
 
     def first_page(self, path, key, query, service):
         """One page as the server sizes it (no limit, no marker)."""
-        return self._get(f'{path}?{urllib.parse.urlencode(query, doseq=True)}',
-                         service).get(key) or []
+        return self._get(_url(path, query), service).get(key) or []
 
     def _check_last_page(self, path, key, query, service, page, full):
         """nova and neutron link a next page after every full one: a full page
@@ -183,11 +182,14 @@ class Paged:
         cut short and cannot be trusted."""
         if len(page) >= full:
             raise self._incomplete(f'{service} paging stopped early: a full page of {key} '
-                               f'without a link to the next one')
-        probe = dict(query, marker=page[-1]['id'])
-        if self._get(f'{path}?{urllib.parse.urlencode(probe, doseq=True)}', service).get(key):
+                                   f'without a link to the next one')
+        if self._get(_url(path, dict(query, marker=page[-1]['id'])), service).get(key):
             raise self._incomplete(f'{service} paging stopped early: {key} exist past the '
-                               f'last page it linked')
+                                   f'last page it linked')
+
+
+def _url(path, query):
+    return f'{path}?{urllib.parse.urlencode(query, doseq=True)}'
 
 
 class Nova:

@@ -113,8 +113,7 @@ class _Handler(QuietHandler):
             _REQUEST.token = None
             # how long the server held the request (latency slept included): the
             # benchmarks' IPA-bound ideal at the time requests really took
-            with emulator._lock:
-                emulator.stats['busy_seconds'] += time.monotonic() - started
+            emulator._count('busy_seconds', time.monotonic() - started)
 
     def respond(self, status, body, headers=(), content_type='text/html; charset=utf-8'):
         self.send_response(status)
@@ -159,9 +158,9 @@ class TransportMixin:
         if thread is not None:
             thread.join(5)
 
-    def _count(self, key):
+    def _count(self, key, amount=1):
         with self._lock:
-            self.stats[key] += 1
+            self.stats[key] += amount
 
     def _handle(self, handler, method):
         self._count('http_requests')
