@@ -40,6 +40,9 @@ def test_missing_permission_is_said_once_and_spooled(start_daemon, nova, ipa, tm
         nova.send(*payloads.legacy_delete(str(uuid.uuid4()), name, PROJECT,
                                           metadata=ENROLLED))
     wait_for(lambda: len(spooled(tmp_path)) == 3, timeout=30, what='three refusals spooled')
+    # each refusal is spooled, then said: wait for the lines, not just the files
+    wait_for(lambda: len(harness.log_lines(daemon.log(), 'ERROR')) >= 3, timeout=10,
+             what='three ERROR lines')
     log = daemon.log()
     errors = harness.log_lines(log, 'ERROR')
     assert len(errors) == 3, errors
