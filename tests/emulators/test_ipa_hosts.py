@@ -167,3 +167,27 @@ def test_host_del_removes_its_services_and_managedby_references(emu, client):
     client.host_del(VIP)
     assert set(emu.services()) == {f'{name}/{emu.master}@{emu.realm}'
                                    for name in ('HTTP', 'ldap', 'DNS')}
+
+
+def test_host_del_drops_the_name_from_the_managedby_lists_holding_it_now(emu, client):
+    """Referential integrity follows managedby changes (added, removed, added again)
+    and a name deleted and used again."""
+    ctl0, db1, db2 = 'ctl0.example.test', 'db1.example.test', 'db2.example.test'
+    for name in (ctl0, db1, db2):
+        emu.add_host(name)
+    emu.add_service(f'HTTP/{db1}')
+    client.host_add_managedby(db1, o_host=ctl0)
+    client.host_remove_managedby(db1, o_host=ctl0)
+    client.host_add_managedby(db1, o_host=ctl0)
+    client.host_add_managedby(db2, o_host=ctl0)
+    client.host_remove_managedby(db2, o_host=ctl0)
+    client.service_add_host(f'HTTP/{db1}', o_host=ctl0)
+    client.host_del(ctl0)
+    assert client.host_show(db1)['result']['managedby_host'] == [db1]
+    assert client.host_show(db2)['result']['managedby_host'] == [db2]
+    assert emu.services()[f'HTTP/{db1}@EXAMPLE.TEST'] == [db1]
+    emu.add_host(ctl0)                                     # the name used again
+    client.host_add_managedby(db2, o_host=ctl0)
+    client.host_del(ctl0)
+    assert client.host_show(db2)['result']['managedby_host'] == [db2]
+    assert client.host_show(db1)['result']['managedby_host'] == [db1]

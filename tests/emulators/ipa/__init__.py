@@ -65,8 +65,10 @@ service,dns,batch,baseldap}.py) of the release it claims (IPA_VERSION):
   for clients >= 2.88, plain strings otherwise (and without a version).
 
 Faults for tests: ``down`` (503 for everything), ``pause_listening()`` /
-``resume_listening()`` (connection refused, same port), ``latency`` (slept
-outside the lock, so calls overlap), ``entry_latency`` (per command: a lone one or each batch entry),
+``resume_listening()`` (connection refused, same port), ``latency`` (a request's
+time from its arrival to its answer, the emulator's own work included; slept
+outside the lock, so calls overlap), ``entry_latency`` (per command: a lone one
+or each batch entry),
 ``expire_sessions(credentials_only=False)``, ``session_max_calls``,
 ``password_expired``, ``fail_next()`` (inject an IPA error for a command),
 ``deny()`` / ``allow()`` / ``denied=`` (ACIError), ``search_size_limit``,

@@ -28,10 +28,11 @@ class IPAEmulator(TransportMixin, SessionsMixin, CommandsMixin, BatchMixin, Faul
                   ServicesMixin, DnszonesMixin, DnsrecordsMixin, DnscheckMixin):
     """A FreeIPA server on 127.0.0.1 (HTTPS, JSON-RPC, password sessions).
 
-    Knobs (attributes, settable at any time): ``latency`` (seconds slept per
-    JSON-RPC request), ``entry_latency`` (seconds of one command's own work: once
-    for a lone command, once per entry of a batch, as IPA runs a batch's entries
-    one after another), ``down``, ``session_max_calls``,
+    Knobs (attributes, settable at any time): ``latency`` (seconds a JSON-RPC
+    request takes from its arrival to its answer, the emulator's own work
+    included), ``entry_latency`` (seconds of one command's own work: once for a
+    lone command, once per entry of a batch, as IPA runs a batch's entries one
+    after another), ``down``, ``session_max_calls``,
     ``password_expired`` (logins are refused as IPA refuses an expired
     password), ``search_size_limit`` (ipasearchrecordslimit, used when a search
     gives no ``sizelimit``; IPA's default 100), ``server_size_limit`` (389-ds
@@ -71,6 +72,9 @@ class IPAEmulator(TransportMixin, SessionsMixin, CommandsMixin, BatchMixin, Faul
         self._hosts = {}
         self._managing = (None, {})   # (hosts version, index): see _managing_index
         self._hosts_version = 0
+        # {host fqdn: {('host', fqdn) | ('service', principal)}}: the entries whose
+        # managedby named it (389-ds indexes managedby); see MembersMixin._managed
+        self._managers = collections.defaultdict(set)
         self._hostgroups = {}
         self._services = {}
         self._masters = {self.master}

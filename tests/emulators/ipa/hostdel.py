@@ -78,6 +78,5 @@ class HostDeleteMixin:
         self.host_removed_at.append((time.monotonic(), fqdn))
         self._forget_host_memberships(fqdn)
         # 389-ds referential integrity (referint-membership-attr: managedby)
-        for entry in list(self._hosts.values()) + list(self._services.values()):
-            if fqdn in entry['managedby']:
-                entry['managedby'] = [m for m in entry['managedby'] if m != fqdn]
+        for entry in list(self._managed(fqdn)):
+            entry['managedby'] = [m for m in entry['managedby'] if m != fqdn]

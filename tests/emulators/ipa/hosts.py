@@ -129,6 +129,7 @@ class HostsMixin:
             'enrolled': created if has_keytab else None,
             'uuid': str(uuid.uuid4()),
         }
+        self._note_managers(('host', fqdn), self._hosts[fqdn]['managedby'])
 
     def _resolve_host(self, pkey):
         """host.get_dn: the fqdn, else a unique ``serverhostname`` (short name) match."""

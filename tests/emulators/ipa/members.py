@@ -5,6 +5,21 @@ from .params import _normalize_hostname
 
 
 class MembersMixin:
+    def _note_managers(self, entry, managers):
+        """Index ``entry`` (('host', fqdn) or ('service', principal)) under each host
+        that now manages it. A hint: removals leave it, ``_managed`` checks."""
+        for fqdn in managers:
+            self._managers[fqdn].add(entry)
+
+    def _managed(self, fqdn):
+        """The host and service entries whose managedby names ``fqdn``; its index
+        entry goes (the host is being deleted)."""
+        tables = {'host': self._hosts, 'service': self._services}
+        for kind, key in sorted(self._managers.pop(fqdn, ())):
+            entry = tables[kind].get(key)
+            if entry is not None and fqdn in entry['managedby']:
+                yield entry
+
     def _member_host(self, name):
         """host.get_dn + get_primary_key_from_dn for a member name: (fqdn or None, the
         name reported in ``failed``). A short name resolves through a unique
@@ -19,8 +34,9 @@ class MembersMixin:
             return matches[0], matches[0]
         return None, name
 
-    def _modify_managedby(self, managedby, p, add):
-        """Add/remove hosts to/from a managedby list; returns (completed, failed list).
+    def _modify_managedby(self, entry, managedby, p, add):
+        """Add/remove hosts to/from ``entry``'s managedby list (``entry``: ('host',
+        fqdn) or ('service', principal)); returns (completed, failed list).
 
         Adding refuses a host that does not exist ('no such entry') or is already
         there; removing refuses a host that is not there (whether or not it exists).
@@ -40,6 +56,7 @@ class MembersMixin:
                     failed.append([shown, _err('AlreadyGroupMember').message])
                 else:
                     managedby.append(fqdn)
+                    self._note_managers(entry, [fqdn])
                     completed += 1
             else:
                 fqdn = fqdn or _normalize_hostname(name)
@@ -59,7 +76,8 @@ class MembersMixin:
 
     def _host_managedby(self, p, add):
         host = self._resolve_host(p['fqdn'])
-        completed, failed = self._modify_managedby(host['managedby'], p, add)
+        completed, failed = self._modify_managedby(('host', host['fqdn']), host['managedby'],
+                                                     p, add)
         return {'result': self._host_entry(host, p, keytab=False), 'failed': failed,
                 'completed': completed}
 

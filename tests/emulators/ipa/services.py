@@ -112,6 +112,7 @@ class ServicesMixin:
             'ticket_flags': ticket_flags,
             'uuid': str(uuid.uuid4()),
         }
+        self._note_managers(('service', principal), managedby)
 
     def _service_key(self, principal):
         """The stored key of a principal: the realm appended when missing."""
@@ -297,7 +298,8 @@ class ServicesMixin:
 
     def _service_managedby(self, p, add):
         svc = self._service(p['krbcanonicalname'])
-        completed, failed = self._modify_managedby(svc['managedby'], p, add)
+        completed, failed = self._modify_managedby(('service', svc['principal']), svc['managedby'],
+                                                     p, add)
         return {'result': self._service_entry(svc, p, keytab=False), 'failed': failed,
                 'completed': completed}
 
