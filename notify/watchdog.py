@@ -14,6 +14,10 @@ import time
 # oslo.messaging sends acknowledgements from its polling thread, up to 5 s after
 # the handler returned: a delivery is held only once out of a handler this long.
 MIN_HELD = 15.0
+# settled deliveries are let go once this many are kept (or twice as many as the
+# last sweep left), whether or not the watchdog looked: under full load it does
+# not (every worker busy), and each kept message holds its body
+SWEEP_AT = 256
 
 
 class Deliveries:
@@ -25,10 +29,11 @@ class Deliveries:
         self._limit = limit
         self._lock = threading.Lock()
         self._open = {}   # id(kombu message) -> [message, since, in a handler]
+        self._sweep_at = SWEEP_AT
 
     def delivered(self, raw):
         with self._lock:
-            if len(self._open) >= self._limit:
+            if len(self._open) >= min(self._sweep_at, self._limit):
                 self._sweep()
             if len(self._open) < self._limit:
                 self._open[id(raw)] = [raw, self._clock(), False]
@@ -63,6 +68,7 @@ class Deliveries:
     def _sweep(self):
         for key in [key for key, (raw, _, _) in self._open.items() if _settled(raw)]:
             del self._open[key]
+        self._sweep_at = max(SWEEP_AT, 2 * len(self._open))
 
 
 def _settled(raw):

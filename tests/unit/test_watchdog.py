@@ -1,8 +1,10 @@
 """The watchdog: work in flight that never finishes, and prefetch slots held by
 messages neither in a handler nor acknowledged."""
 
+import weakref
+
 from notify.endpoint import Progress
-from notify.watchdog import MIN_HELD, Deliveries, Watchdog
+from notify.watchdog import MIN_HELD, SWEEP_AT, Deliveries, Watchdog
 from tests.unit.fakes import Clock
 
 
@@ -106,3 +108,32 @@ def test_the_view_is_bounded():
         raw.acknowledged = True
     deliveries.delivered(Raw())
     assert len(deliveries) == 1
+
+
+def test_settled_deliveries_are_let_go_without_the_watchdog_looking():
+    """Under full load the watchdog does not look (every worker busy): settled
+    messages, each holding its body, are let go anyway, not kept by the thousand."""
+    clock, progress, deliveries, watchdog = make(workers=1)
+    progress.started()
+    kept = []
+    for _ in range(5000):
+        raw = Raw()
+        deliveries.delivered(raw)
+        raw.acknowledged = True
+        kept.append(weakref.ref(raw))
+        assert watchdog.problem() is None      # busy: no look at the deliveries
+    del raw
+    assert sum(1 for ref in kept if ref() is not None) <= SWEEP_AT
+
+
+def test_unsettled_deliveries_stay_in_view_across_sweeps():
+    clock, progress, deliveries, watchdog = make()
+    waiting = [Raw() for _ in range(SWEEP_AT + 10)]
+    for raw in waiting:
+        deliveries.delivered(raw)
+    for _ in range(3 * SWEEP_AT):
+        raw = Raw()
+        deliveries.delivered(raw)
+        raw.acknowledged = True
+    clock.now += MIN_HELD + 31
+    assert watchdog.problem().startswith(f'{SWEEP_AT + 10} message(s) delivered')
