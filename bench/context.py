@@ -100,14 +100,14 @@ class Bench:
                                     f'{timeout:.0f}s')
             time.sleep(0.02)
 
-    def daemon(self, name, topic, batching=True, start=True, wait_ready=True):
+    def daemon(self, name, topic, batching=True, start=True, wait_ready=True, prefetch=None):
         """The daemon under test on ``topic``, its configuration and log in the work
         directory ``name``; started unless ``start`` is false."""
         directory = os.path.join(self._work, name)
         os.makedirs(directory, exist_ok=True)
         window = self.args.batch_window if batching else 0
         extra = (f'[DEFAULT]\ndebug = False\nexecutor_thread_pool_size = {self.args.workers}\n'
-                 f'[oslo_messaging_rabbit]\nrabbit_qos_prefetch_count = {self.args.prefetch}\n'
+                 f'[oslo_messaging_rabbit]\nrabbit_qos_prefetch_count = {prefetch or self.args.prefetch}\n'
                  f'[ipa]\nmax_connections = {self.args.max_connections}\n'
                  f'batch_window = {window}\nbatch_size = {self.args.batch_size}\n')
         config = harness.write_config(os.path.join(directory, 'novajoin-notify.conf'),

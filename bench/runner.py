@@ -12,7 +12,8 @@ Scenarios:
               (c) the old novajoin call pattern (bench/baseline_old.py)
   3 requests  IPA requests per enrolled delete: a lone event, and the burst of 2b
   4 latency   publish -> host gone in IPA at a steady rate: p50, p99
-  5 memory    daemon RSS before and after many events (mostly ignored traffic)
+  5 memory    daemon RSS before and after many events (mostly ignored traffic), and
+              before and after many deletes with every worker busy
   6 scale     two daemons on one queue vs one (batching on, deletes)
   7 audit     ``novajoin-notify audit`` on a large estate (20,000 instances, 2,000
               orphans, 5,000 floating IPs): nova paging, wall vs the bare listings,
@@ -51,12 +52,14 @@ from bench.traffic import DOMAIN, IMAGE, PROJECT, REVERSE_ZONE, ZONE
 SIZES = {
     'full': {'ignored': 20_000, 'deletes': 2_000, 'lone': 5, 'steady_rate': 50.0,
              'steady_seconds': 20.0, 'memory_events': 100_000, 'memory_warmup': 2_000,
-             'memory_delete_every': 50, 'scale_deletes': 2_000, 'ignored_rounds': 3,
+             'memory_delete_every': 50, 'memory_busy_deletes': 10_000,
+             'memory_busy_warmup': 1_000, 'scale_deletes': 2_000, 'ignored_rounds': 3,
              'audit_live': 20_000, 'audit_orphans': 2_000, 'audit_projects': 200,
              'audit_fips': 5_000, 'rounds': 2},
     'quick': {'ignored': 2_000, 'deletes': 200, 'lone': 3, 'steady_rate': 50.0,
               'steady_seconds': 4.0, 'memory_events': 10_000, 'memory_warmup': 200,
-              'memory_delete_every': 50, 'scale_deletes': 200, 'ignored_rounds': 1,
+              'memory_delete_every': 50, 'memory_busy_deletes': 1_000,
+              'memory_busy_warmup': 200, 'scale_deletes': 200, 'ignored_rounds': 1,
               'audit_live': 2_000, 'audit_orphans': 200, 'audit_projects': 20,
               'audit_fips': 500, 'rounds': 1},
 }

@@ -1,6 +1,8 @@
 """Scenario 5, memory: the daemon's RSS before and after many events (mostly
 ignored traffic, every ``memory_delete_every``-th an enrolled delete, legacy and
-versioned in turn), after a warm-up run."""
+versioned in turn), after a warm-up run; 5b: before and after many deletes
+drained with every worker busy (prefetch twice the workers, so a backlog waits
+in the daemon and the watchdog never finds a worker free)."""
 
 import itertools
 import time
@@ -81,6 +83,52 @@ def scenario(bench):
     log(f'  5: RSS {rss_before / 1024:.1f} -> {rss_after / 1024:.1f} MB (peak '
         f'{peak / 1024:.1f}) over {total} events in {seconds:.0f}s')
     report.row(f'5 daemon RSS growth over {total:,} events', f'{growth_mb:+.1f} MB',
+               f'{rss_before / 1024:.1f} MB before', None,
+               f'< {TARGETS["memory_growth_mb"]:g} MB',
+               growth_mb < TARGETS['memory_growth_mb'])
+    busy(bench)
+
+
+def busy(bench):
+    report = bench.report
+    total, warmup = bench.sizes['memory_busy_deletes'], bench.sizes['memory_busy_warmup']
+    prefetch = 2 * bench.args.workers
+    topic = harness.unique_topic('bench_s5b')
+    queue = f'{topic}.info'
+    daemon = bench.daemon('s5b-daemon', topic, batching=True, prefetch=prefetch)
+    pid = daemon.process.pid
+
+    def drain(label, count):
+        hosts = bench.hosts(label, count)
+        mark = len(bench.ipa.host_removed_at)
+        bench.bus.publish(topic, (bench.payloads.delete(h, versioned=i % 2 == 1)
+                                  for i, h in enumerate(hosts)))
+        bench.wait_removed([h.fqdn for h in hosts], mark, 60 + count / 20, [daemon],
+                           f'{label}: deletes')
+        bench.rabbit.wait_queue(queue, lambda q: q is not None and q['messages'] == 0,
+                                timeout=60)
+
+    try:
+        drain('s5bwarm', warmup)
+        time.sleep(2)
+        rss_before = proc_rss_kb(pid)
+        started = time.monotonic()
+        drain('s5b', total)
+        seconds = time.monotonic() - started
+        time.sleep(2)
+        rss_after = proc_rss_kb(pid)
+    finally:
+        status, _ = stop(daemon)
+    growth_mb = (rss_after - rss_before) / 1024
+    report.results['5b_memory_busy'] = {
+        'deletes': total, 'warmup_deletes': warmup, 'prefetch': prefetch,
+        'workers': bench.args.workers, 'rss_kb_before': rss_before,
+        'rss_kb_after': rss_after, 'growth_mb': growth_mb, 'seconds': seconds,
+        'deletes_per_second': total / seconds, 'exit_status': status}
+    log(f'  5b: RSS {rss_before / 1024:.1f} -> {rss_after / 1024:.1f} MB over {total} '
+        f'deletes in {seconds:.0f}s (prefetch {prefetch}, {bench.args.workers} workers)')
+    report.row(f'5b daemon RSS growth over {total:,} deletes, every worker busy '
+               f'(prefetch {prefetch})', f'{growth_mb:+.1f} MB',
                f'{rss_before / 1024:.1f} MB before', None,
                f'< {TARGETS["memory_growth_mb"]:g} MB',
                growth_mb < TARGETS['memory_growth_mb'])
