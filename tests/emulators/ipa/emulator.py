@@ -70,8 +70,6 @@ class IPAEmulator(TransportMixin, SessionsMixin, CommandsMixin, BatchMixin, Faul
 
         self._lock = threading.RLock()
         self._hosts = {}
-        self._managing = (None, {})   # (hosts version, index): see _managing_index
-        self._hosts_version = 0
         # {host fqdn: {('host', fqdn) | ('service', principal)}}: the entries whose
         # managedby named it (389-ds indexes managedby); see MembersMixin._managed
         self._managers = collections.defaultdict(set)

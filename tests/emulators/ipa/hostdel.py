@@ -74,9 +74,9 @@ class HostDeleteMixin:
                     host=fqdn, reason=reason))
         self._check_access('host_del', {'fqdn': fqdn})
         del self._hosts[fqdn]
-        self._hosts_version += 1
         self.host_removed_at.append((time.monotonic(), fqdn))
         self._forget_host_memberships(fqdn)
         # 389-ds referential integrity (referint-membership-attr: managedby)
-        for entry in list(self._managed(fqdn)):
+        for entry in self._managed(fqdn):
             entry['managedby'] = [m for m in entry['managedby'] if m != fqdn]
+        self._managers.pop(fqdn, None)

@@ -119,7 +119,6 @@ class HostsMixin:
 
     def _create_host(self, fqdn, attrs, managedby=None, has_keytab=False, created=None):
         created = _utc(created or datetime.datetime.now(datetime.timezone.utc))
-        self._hosts_version += 1
         self._hosts[fqdn] = {
             'fqdn': fqdn,
             'attrs': attrs,
@@ -145,10 +144,10 @@ class HostsMixin:
     def _host_dn(self, fqdn):
         return f'fqdn={fqdn},cn=computers,cn=accounts,{self.basedn}'
 
-    def _host_entry(self, host, p, search=False, keytab=True, managing=None):
+    def _host_entry(self, host, p, search=False, keytab=True):
         """A host entry as LDAPRetrieve/LDAPSearch/LDAPAddMember return it (always with
         its dn); ``keytab=False`` for the member commands, which do not add
-        has_keytab/has_password; ``managing``: a _managing_index() for many entries."""
+        has_keytab/has_password."""
         fqdn = host['fqdn']
         entry = {'fqdn': [fqdn]}
         if not p.get('pkey_only'):
@@ -171,7 +170,7 @@ class HostsMixin:
                 entry['has_keytab'] = host['has_keytab'] and not has_password
                 entry['has_password'] = has_password
             if p.get('all'):
-                self._host_all_entry(entry, host, p, managing)
+                self._host_all_entry(entry, host, p)
         entry['dn'] = self._host_dn(fqdn)
         return entry
 
@@ -184,21 +183,7 @@ class HostsMixin:
                 entry['managedby_host'] = list(host['managedby'])
         self._memberof_entry(entry, p, host=host['fqdn'])
 
-    def _managing_index(self):
-        """{fqdn: sorted hosts it manages} (get_managed_hosts for every host), made
-        again only after hosts or their managedby changed (``_hosts_version``): a
-        batch of host_show --all over every host stays linear."""
-        version, index = self._managing
-        if version == self._hosts_version:
-            return index
-        index = {}
-        for fqdn in sorted(self._hosts):
-            for manager in self._hosts[fqdn]['managedby']:
-                index.setdefault(manager, []).append(fqdn)
-        self._managing = (self._hosts_version, index)
-        return index
-
-    def _host_all_entry(self, entry, host, p, managing=None):
+    def _host_all_entry(self, entry, host, p):
         """What ``all`` adds: LDAP attributes outside the defaults and ``managing``."""
         fqdn = host['fqdn']
         entry['cn'] = [fqdn]
@@ -212,9 +197,8 @@ class HostsMixin:
             when = host['enrolled']
             entry['krblastpwdchange'] = [when.strftime(LDAP_GENERALIZED_TIME_FORMAT)
                                          if p.get('raw') else when]
-        if managing is None:
-            managing = self._managing_index()
-        managing = managing.get(fqdn, [])
+        # get_managed_hosts: the hosts whose managedby names this one
+        managing = [managed['fqdn'] for managed in self._managed(fqdn, 'host')]
         if managing:
             if p.get('raw'):
                 entry['managing'] = [self._host_dn(m) for m in managing]

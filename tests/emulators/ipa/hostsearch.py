@@ -46,9 +46,7 @@ class HostSearchMixin:
                 continue
             found.append(host)
         entries, truncated = self._limit(found, p, ctx)
-        index = self._managing_index() if p.get('all') and not p.get('pkey_only') else None
-        return {'result': [self._host_entry(h, p, search=True, managing=index)
-                           for h in entries],
+        return {'result': [self._host_entry(h, p, search=True) for h in entries],
                 'count': len(entries), 'truncated': truncated}
 
     def _host_values(self, host):

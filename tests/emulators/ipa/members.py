@@ -11,14 +11,16 @@ class MembersMixin:
         for fqdn in managers:
             self._managers[fqdn].add(entry)
 
-    def _managed(self, fqdn):
-        """The host and service entries whose managedby names ``fqdn``; its index
-        entry goes (the host is being deleted)."""
+    def _managed(self, fqdn, kind=None):
+        """The entries (of ``kind``, 'host' or 'service', or both) whose managedby
+        names ``fqdn`` now, by key: the index's hints, checked."""
         tables = {'host': self._hosts, 'service': self._services}
-        for kind, key in sorted(self._managers.pop(fqdn, ())):
-            entry = tables[kind].get(key)
+        found = []
+        for hint, key in sorted(self._managers.get(fqdn, ())):
+            entry = tables[hint].get(key) if kind in (None, hint) else None
             if entry is not None and fqdn in entry['managedby']:
-                yield entry
+                found.append(entry)
+        return found
 
     def _member_host(self, name):
         """host.get_dn + get_primary_key_from_dn for a member name: (fqdn or None, the
@@ -65,7 +67,6 @@ class MembersMixin:
                 else:
                     managedby.remove(fqdn)
                     completed += 1
-        self._hosts_version += 1     # a host's managedby may have changed
         return completed, {'managedby': {'host': failed}}
 
     def _host_add_managedby(self, p, ctx):
