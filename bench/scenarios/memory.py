@@ -82,10 +82,7 @@ def scenario(bench):
         'daemon_cpu_seconds': cpu, 'rss_samples': samples[:400], 'exit_status': status}
     log(f'  5: RSS {rss_before / 1024:.1f} -> {rss_after / 1024:.1f} MB (peak '
         f'{peak / 1024:.1f}) over {total} events in {seconds:.0f}s')
-    report.row(f'5 daemon RSS growth over {total:,} events', f'{growth_mb:+.1f} MB',
-               f'{rss_before / 1024:.1f} MB before', None,
-               f'< {TARGETS["memory_growth_mb"]:g} MB',
-               growth_mb < TARGETS['memory_growth_mb'])
+    growth_row(report, f'5 daemon RSS growth over {total:,} events', rss_before, growth_mb)
     busy(bench)
 
 
@@ -127,8 +124,11 @@ def busy(bench):
         'deletes_per_second': total / seconds, 'exit_status': status}
     log(f'  5b: RSS {rss_before / 1024:.1f} -> {rss_after / 1024:.1f} MB over {total} '
         f'deletes in {seconds:.0f}s (prefetch {prefetch}, {bench.args.workers} workers)')
-    report.row(f'5b daemon RSS growth over {total:,} deletes, every worker busy '
-               f'(prefetch {prefetch})', f'{growth_mb:+.1f} MB',
-               f'{rss_before / 1024:.1f} MB before', None,
+    growth_row(report, f'5b daemon RSS growth over {total:,} deletes, every worker busy '
+               f'(prefetch {prefetch})', rss_before, growth_mb)
+
+
+def growth_row(report, label, rss_before, growth_mb):
+    report.row(label, f'{growth_mb:+.1f} MB', f'{rss_before / 1024:.1f} MB before', None,
                f'< {TARGETS["memory_growth_mb"]:g} MB',
                growth_mb < TARGETS['memory_growth_mb'])
